@@ -1,0 +1,47 @@
+package records
+
+import (
+	"strings"
+	"time"
+)
+
+// timeLayouts are the timestamp forms a CSV cell may take. A form without a
+// zone is read as UTC, as the PostgreSQL path reads a timestamp without time
+// zone in a session whose TimeZone is UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// ParseCell reads a text cell as a value of the column's type, normalised as
+// AggregateSQL normalises a database column.
+func ParseCell(c Column, raw string) Value {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return Value{}
+	}
+	switch c.Type {
+	case TypeEnum:
+		return Str(strings.ToLower(raw))
+	case TypeBool:
+		switch strings.ToLower(raw) {
+		case "t", "true", "y", "yes", "on", "1":
+			return Bool(true)
+		case "f", "false", "n", "no", "off", "0":
+			return Bool(false)
+		}
+		return Value{Kind: KindInvalid}
+	case TypeTime:
+		for _, layout := range timeLayouts {
+			if t, err := time.Parse(layout, raw); err == nil {
+				return Time(t)
+			}
+		}
+		return Value{Kind: KindInvalid}
+	}
+	return Str(raw)
+}

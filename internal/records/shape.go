@@ -1,0 +1,264 @@
+package records
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Type is the declared type of a record column.
+type Type uint8
+
+// Column types. Enum values are compared trimmed and lower-cased against the
+// column's vocabulary, so "CCTV " and "cctv" are the same equipment type.
+const (
+	TypeText Type = iota
+	TypeEnum
+	TypeBool
+	TypeTime
+)
+
+func (t Type) String() string {
+	return [...]string{"text", "enum", "boolean", "timestamp"}[t]
+}
+
+// Column is one column of a family's record contract.
+type Column struct {
+	Name     string
+	Type     Type
+	Required bool
+	// Allowed is an enum column's vocabulary; any other value is rejected.
+	Allowed []string
+	// Doc says what the column means, for the record contract in docs/.
+	Doc string
+}
+
+// Check rejects a record for Reason when Bad is TRUE.
+type Check struct {
+	Reason string
+	Bad    Expr
+}
+
+// Key is a grouping expression. Its value becomes a label value, so it must
+// come from a bounded vocabulary, never from free text.
+type Key struct {
+	Name string
+	Expr Expr
+}
+
+// Agg is how a measure combines records within a group.
+type Agg uint8
+
+// Aggregations.
+const (
+	Sum Agg = iota
+	Max
+)
+
+// Measure is a numeric expression aggregated per group; NULL values are skipped
+// and a group with no non-NULL value has NaN.
+type Measure struct {
+	Name string
+	Agg  Agg
+	Expr Expr
+}
+
+// Shape says how a family turns its records into groups: which columns a
+// record has, which records to reject, and what to count per group.
+type Shape struct {
+	Columns  []Column
+	Checks   []Check
+	Keys     []Key
+	Measures []Measure
+	index    map[string]int
+}
+
+// NewShape starts a shape with the given record contract.
+func NewShape(columns []Column) *Shape {
+	s := &Shape{Columns: columns, index: make(map[string]int, len(columns))}
+	for i, c := range columns {
+		s.index[c.Name] = i
+	}
+	return s
+}
+
+// Col refers to a column of the contract. Naming a column the contract does
+// not have is a programming error.
+func (s *Shape) Col(name string) Expr {
+	i, ok := s.index[name]
+	if !ok {
+		panic("records: shape has no column " + name)
+	}
+	return col{name: name, index: i}
+}
+
+// Column returns the named column of the contract.
+func (s *Shape) Column(name string) (Column, bool) {
+	i, ok := s.index[name]
+	if !ok {
+		return Column{}, false
+	}
+	return s.Columns[i], true
+}
+
+// Reject adds a record check.
+func (s *Shape) Reject(reason string, bad Expr) { s.Checks = append(s.Checks, Check{reason, bad}) }
+
+// GroupBy adds a grouping key.
+func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }
+
+// SumOf, MaxOf and CountIf add measures.
+func (s *Shape) SumOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Sum, e}) }
+func (s *Shape) MaxOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Max, e}) }
+func (s *Shape) CountIf(name string, cond Expr) {
+	s.SumOf(name, If(cond, Number(1), Number(0)))
+}
+
+// KeyIndex and MeasureIndex find a key or measure by name.
+func (s *Shape) KeyIndex(name string) int {
+	return mustIndex(len(s.Keys), func(i int) bool { return s.Keys[i].Name == name }, "key", name)
+}
+
+func (s *Shape) MeasureIndex(name string) int {
+	return mustIndex(len(s.Measures), func(i int) bool { return s.Measures[i].Name == name }, "measure", name)
+}
+
+func mustIndex(n int, match func(int) bool, what, name string) int {
+	for i := range n {
+		if match(i) {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("records: shape has no %s %s", what, name))
+}
+
+// Reasons for rejecting a record on its columns alone.
+func MissingReason(column string) string { return "missing_" + column }
+func UnknownReason(column string) string { return "unknown_" + column }
+func InvalidReason(column string) string { return "invalid_" + column }
+
+// ReasonMalformedRow rejects a CSV row whose field count differs from the header.
+const ReasonMalformedRow = "malformed_row"
+
+// rejection is one step of record validation, in order: the first that
+// applies names the reason. The same list renders the SQL CASE and runs in Go.
+type rejection struct {
+	reason string
+	bad    Expr
+}
+
+func (s *Shape) rejections() []rejection {
+	var out []rejection
+	for _, c := range s.Columns {
+		ref := s.Col(c.Name)
+		if c.Required {
+			out = append(out, rejection{MissingReason(c.Name), IsNull(ref)})
+		}
+		if c.Type == TypeEnum {
+			out = append(out, rejection{UnknownReason(c.Name), notIn{ref, c.Allowed}})
+		}
+	}
+	for _, ch := range s.Checks {
+		out = append(out, rejection{ch.Reason, ch.Bad})
+	}
+	return out
+}
+
+// Reasons lists every reason this shape can reject a record for, CSV-only
+// ones included: the vocabulary of the rejected-records metric.
+func (s *Shape) Reasons() []string {
+	out := []string{ReasonMalformedRow}
+	for _, c := range s.Columns {
+		if c.Type == TypeBool || c.Type == TypeTime {
+			out = append(out, InvalidReason(c.Name))
+		}
+	}
+	for _, r := range s.rejections() {
+		out = append(out, r.reason)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+type notIn struct {
+	e       Expr
+	allowed []string
+}
+
+func (n notIn) SQL() string {
+	if len(n.allowed) == 0 {
+		return "(" + n.e.SQL() + " IS NOT NULL)"
+	}
+	quoted := make([]string, len(n.allowed))
+	for i, a := range n.allowed {
+		quoted[i] = lit{Str(a)}.SQL()
+	}
+	return "(" + n.e.SQL() + " NOT IN (" + strings.Join(quoted, ", ") + "))"
+}
+
+func (n notIn) Eval(rec Record, env Env) Value {
+	v := n.e.Eval(rec, env)
+	if v.IsNull() {
+		return Value{}
+	}
+	return Bool(!slices.Contains(n.allowed, v.S))
+}
+
+// Group is one row of aggregated records. Rejected records are grouped by
+// reason alone: their keys are empty and their measures NaN.
+type Group struct {
+	Reject string
+	Keys   []string
+	Count  float64
+	Values []float64
+}
+
+// Result is the outcome of aggregating one family's records.
+type Result struct {
+	Groups []Group
+}
+
+// Read is the number of records read, accepted or not.
+func (r Result) Read() float64 {
+	var n float64
+	for _, g := range r.Groups {
+		n += g.Count
+	}
+	return n
+}
+
+// Rejected counts rejected records by reason.
+func (r Result) Rejected() map[string]float64 {
+	out := map[string]float64{}
+	for _, g := range r.Groups {
+		if g.Reject != "" {
+			out[g.Reject] += g.Count
+		}
+	}
+	return out
+}
+
+// Accepted returns the groups of accepted records.
+func (r Result) Accepted() []Group {
+	var out []Group
+	for _, g := range r.Groups {
+		if g.Reject == "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Combine folds measure value b into a according to agg, NaN meaning "none".
+func Combine(agg Agg, a, b float64) float64 {
+	switch {
+	case math.IsNaN(b):
+		return a
+	case math.IsNaN(a):
+		return b
+	case agg == Max:
+		return math.Max(a, b)
+	}
+	return a + b
+}

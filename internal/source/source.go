@@ -1,0 +1,28 @@
+// Package source reads a family's records from where an organisation keeps
+// them and returns them aggregated: PostgreSQL aggregates in the database,
+// CSV exports are aggregated in Go, and both give the same groups.
+package source
+
+import (
+	"context"
+	"time"
+
+	"github.com/sems-exporter/sems_exporter/internal/records"
+)
+
+// Request is what one collection asks of a source.
+type Request struct {
+	Shape *records.Shape
+	// Query is a PostgreSQL record query; File a CSV file within the source's
+	// directory, and Columns maps contract columns to its header names.
+	Query   string
+	File    string
+	Columns map[string]string
+	Now     time.Time
+}
+
+// Source is a system records are read from.
+type Source interface {
+	Aggregate(ctx context.Context, req Request) (records.Result, error)
+	Close() error
+}

@@ -109,3 +109,9 @@ func DefaultSettings(f Family, sites []string) *Settings {
 	}
 	return s
 }
+
+// SettingsValidator is implemented by a family whose settings need checks
+// beyond their own types, such as target keys that must be in a vocabulary.
+type SettingsValidator interface {
+	ValidateSettings(s *Settings) error
+}

@@ -63,14 +63,30 @@ func rollUp(shape *records.Shape, res records.Result, by ...string) []total {
 	return out
 }
 
-// countsBy is rollUp's record counts keyed by labelKey of the labels, for
-// looking up a combination that may have no records.
-func countsBy(shape *records.Shape, res records.Result, by ...string) map[string]float64 {
-	out := map[string]float64{}
-	for _, t := range rollUp(shape, res, by...) {
-		out[labelKey(t.Labels...)] = t.Count
+// totals indexes rolled-up totals by their labels, for looking up a label
+// combination that may have no records: it then counts 0.
+type totals map[string]total
+
+// totalsBy rolls the groups up by the named keys and indexes the totals.
+func totalsBy(shape *records.Shape, res records.Result, by ...string) totals {
+	ts := rollUp(shape, res, by...)
+	out := make(totals, len(ts))
+	for _, t := range ts {
+		out[labelKey(t.Labels...)] = t
 	}
 	return out
+}
+
+// Count is the number of records with these labels.
+func (ts totals) Count(labels ...string) float64 { return ts[labelKey(labels...)].Count }
+
+// Value is the rolled-up measure of the records with these labels.
+func (ts totals) Value(measure string, labels ...string) float64 {
+	t, ok := ts[labelKey(labels...)]
+	if !ok {
+		return 0
+	}
+	return t.Value(measure)
 }
 
 func labelKey(labels ...string) string { return strings.Join(labels, "\x00") }

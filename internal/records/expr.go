@@ -2,7 +2,8 @@ package records
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,37 +231,51 @@ func If(cond, then, els Expr) Expr { return ifExpr{cond, then, els} }
 func When(cond, then Expr) Expr { return ifExpr{cond, then, nullExpr()} }
 
 type lookup struct {
-	key   Expr
-	keys  []string
+	keys  []Expr
+	ids   []string
 	table map[string]float64
 }
 
+// lookupSep joins the parts of a composite lookup key; it cannot occur in an
+// enum value.
+const lookupSep = "\x00"
+
 func (l lookup) SQL() string {
 	var b strings.Builder
-	b.WriteString("(CASE ")
-	b.WriteString(l.key.SQL())
-	for _, k := range l.keys {
-		fmt.Fprintf(&b, " WHEN %s THEN %s", lit{Str(k)}.SQL(), lit{Num(l.table[k])}.SQL())
+	b.WriteString("(CASE")
+	for _, id := range l.ids {
+		parts := strings.Split(id, lookupSep)
+		conds := make([]string, len(parts))
+		for i, p := range parts {
+			conds[i] = l.keys[i].SQL() + " = " + lit{Str(p)}.SQL()
+		}
+		fmt.Fprintf(&b, " WHEN %s THEN %s", strings.Join(conds, " AND "), lit{Num(l.table[id])}.SQL())
 	}
 	b.WriteString(" END)")
 	return b.String()
 }
 
 func (l lookup) Eval(rec Record, env Env) Value {
-	k := l.key.Eval(rec, env)
-	if v, ok := l.table[k.S]; ok && k.Kind == KindString {
+	parts := make([]string, len(l.keys))
+	for i, k := range l.keys {
+		v := k.Eval(rec, env)
+		if v.Kind != KindString {
+			return Value{}
+		}
+		parts[i] = v.S
+	}
+	if v, ok := l.table[strings.Join(parts, lookupSep)]; ok {
 		return Num(v)
 	}
 	return Value{}
 }
 
-// Lookup maps a text value to a number through table, NULL when absent. It is
-// how per-value targets (a resolution time per severity, say) enter a shape.
-func Lookup(key Expr, table map[string]float64) Expr {
-	keys := make([]string, 0, len(table))
-	for k := range table {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return lookup{key: key, keys: keys, table: table}
+// Lookup maps text values to a number through table, NULL when absent. It is
+// how per-value targets (a resolution time per site and severity, say) enter
+// a shape. With several keys, a table key is LookupKey of their values.
+func Lookup(table map[string]float64, keys ...Expr) Expr {
+	return lookup{keys: keys, ids: slices.Sorted(maps.Keys(table)), table: table}
 }
+
+// LookupKey is the table key of a composite lookup.
+func LookupKey(values ...string) string { return strings.Join(values, lookupSep) }

@@ -56,7 +56,7 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		groupBy[i] = strconv.Itoa(i + 1)
 	}
 
-	query = strings.TrimRight(strings.TrimSpace(query), ";")
+	query = TrimQuery(query)
 	return fmt.Sprintf("SELECT %s\nFROM (SELECT r.*, %s AS %s\n  FROM (SELECT %s\n    FROM (%s\n) AS src) AS r) AS r\nGROUP BY %s",
 		strings.Join(selects, ", "), reject.String(), RejectColumn,
 		strings.Join(norm, ", "), query, strings.Join(groupBy, ", ")), nil
@@ -74,4 +74,10 @@ func normalizeSQL(t Type, src string) string {
 		return src + "::timestamptz"
 	}
 	return "NULLIF(btrim(" + src + "::text), '')"
+}
+
+// TrimQuery strips the white space and semicolons around a record query so
+// that it can stand as a subquery.
+func TrimQuery(query string) string {
+	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(query), ";"))
 }

@@ -86,7 +86,7 @@ func (f equipment) Shape(s *Settings) *records.Shape {
 func (equipment) Metrics(sh *records.Shape, res records.Result, s *Settings) []prometheus.Metric {
 	var out metricsOut
 	statuses := vocabulary(sh, "status")
-	byStatus := countsBy(sh, res, "site", "equipment_type", "status")
+	byStatus := totalsBy(sh, res, "site", "equipment_type", "status")
 	scores := map[string]kpiScore{}
 	for _, t := range rollUp(sh, res, "site", "equipment_type") {
 		site, typ := t.Labels[0], t.Labels[1]
@@ -94,9 +94,9 @@ func (equipment) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 		// Every status is exposed, zero included, so "none out of service"
 		// is a value on a dashboard rather than a gap.
 		for _, st := range statuses {
-			out.gauge(equipmentAssetsDesc, byStatus[labelKey(site, typ, st)], site, typ, st)
+			out.gauge(equipmentAssetsDesc, byStatus.Count(site, typ, st), site, typ, st)
 		}
-		serviceable := byStatus[labelKey(site, typ, "serviceable")]
+		serviceable := byStatus.Count(site, typ, "serviceable")
 		ratio := serviceable / t.Count
 		outage := t.Value("critical_outage")
 		floor := RAGGreen

@@ -1,0 +1,230 @@
+package collectors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/sems-exporter/sems_exporter/internal/records"
+)
+
+// Corrective and preventive action (CAPA) ageing: are actions "implemented in
+// a timely manner" (SeMS Framework ch. 5, PSeMS checklist 36-39)? One record
+// per action: open actions by age, overdue actions, and the share closed by
+// their due date.
+type capa struct{}
+
+func init() { Register(capa{}) }
+
+const capaKPI = "capa_on_time"
+
+type capaOptions struct {
+	// Window is the rolling window of closures the on-time share is taken over.
+	Window model.Duration `yaml:"window"`
+	// DueSoon is how far ahead an open action counts as due soon.
+	DueSoon model.Duration `yaml:"due_soon"`
+}
+
+func (o *capaOptions) Validate() error {
+	if o.Window <= 0 {
+		return fmt.Errorf("window must be positive")
+	}
+	if o.DueSoon <= 0 {
+		return fmt.Errorf("due_soon must be positive")
+	}
+	return nil
+}
+
+type capaTargets struct {
+	ClosedOnTime RatioTarget `yaml:"closed_on_time_ratio"`
+	// OverdueAgeThreshold is the age of the oldest overdue action beyond which
+	// management is told; only exported, for the alert rules to compare with.
+	OverdueAgeThreshold model.Duration `yaml:"overdue_age_threshold"`
+}
+
+func (t *capaTargets) Validate() error {
+	if t.OverdueAgeThreshold <= 0 {
+		return fmt.Errorf("overdue_age_threshold must be positive")
+	}
+	return t.ClosedOnTime.Validate()
+}
+
+// capaAgeBand is an age band of open actions: ages above the previous band's
+// bound up to and including upTo; the last band has no bound (upTo 0).
+type capaAgeBand struct {
+	label string
+	upTo  time.Duration
+}
+
+var capaAgeBands = []capaAgeBand{
+	{"0-30d", 30 * 24 * time.Hour},
+	{"31-60d", 60 * 24 * time.Hour},
+	{"61-90d", 90 * 24 * time.Hour},
+	{"over-90d", 0},
+}
+
+func (b capaAgeBand) measure() string { return "open_" + b.label }
+
+var (
+	capaOpenDesc = newDesc("capa", "open",
+		"Open actions (closed_at empty) by age band, age being the time since the action was raised.", "site", "kind", "priority", "age_band")
+	capaOverdueDesc = newDesc("capa", "overdue",
+		"Open actions whose due time has passed.", "site", "kind", "priority")
+	capaDueSoonDesc = newDesc("capa", "due_soon",
+		"Open actions not yet overdue that fall due within the due_soon option.", "site", "kind", "priority")
+	capaOverdueOldestDesc = newDesc("capa", "overdue_oldest_age_seconds",
+		"Age (time since raised) of the oldest overdue action, 0 when none is overdue.", "site", "kind", "priority")
+	capaOverdueLongestDesc = newDesc("capa", "overdue_longest_seconds",
+		"Longest time an open action has been past its due time, 0 when none is overdue.", "site", "kind", "priority")
+	capaRaisedDesc = newDesc("capa", "raised_total",
+		"Actions raised, every accepted record in the source.", "site", "kind", "origin")
+	capaClosedDesc = newDesc("capa", "closed_in_window",
+		"Actions closed within the rolling window.", "site", "kind", "priority")
+	capaClosedOnTimeDesc = newDesc("capa", "closed_on_time_in_window",
+		"Actions closed within the rolling window no later than their due time.", "site", "kind", "priority")
+	capaOnTimeRatioDesc = newDesc("capa", "closed_on_time_ratio",
+		"Share of the actions closed within the rolling window that were closed by their due time, 0-1.", "site", "kind", "priority")
+	capaAwaitingReviewDesc = newDesc("capa", "awaiting_effectiveness_review",
+		"Closed actions whose effectiveness has not been reviewed yet.", "site", "kind")
+	capaThresholdDesc = newDesc("capa", "overdue_age_threshold_seconds",
+		"Age of the oldest overdue action beyond which management is told.", "site")
+	capaWindowDesc = newDesc("capa", "window_seconds",
+		"Rolling window of the on-time closure share.")
+	capaDueSoonHorizonDesc = newDesc("capa", "due_soon_horizon_seconds",
+		"The due_soon option: how far ahead an open action counts as due soon.")
+)
+
+func (capa) Name() string { return "capa" }
+
+func (capa) Columns() []records.Column {
+	return []records.Column{
+		{Name: "action_ref", Type: records.TypeText, Required: true, Doc: "The action's reference in the source system. Read, never exported."},
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
+		{Name: "kind", Type: records.TypeEnum, Required: true, Doc: "Corrective (fixes a found weakness) or preventive (stops one arising).",
+			Allowed: []string{"corrective", "preventive"}},
+		{Name: "origin", Type: records.TypeEnum, Required: true, Doc: "What raised the action.",
+			Allowed: []string{"audit", "incident", "covert_test", "inspection", "management_review", "staff_report"}},
+		{Name: "priority", Type: records.TypeEnum, Required: true, Doc: "Priority given when the action was raised.",
+			Allowed: []string{"high", "medium", "low"}},
+		{Name: "raised_at", Type: records.TypeTime, Required: true, Doc: "When the action was raised."},
+		{Name: "due_at", Type: records.TypeTime, Required: true, Doc: "When the action is due to be closed."},
+		{Name: "closed_at", Type: records.TypeTime, Doc: "When the action was closed; NULL while it is open."},
+		{Name: "effectiveness_reviewed_at", Type: records.TypeTime, Doc: "When the closed action's effectiveness was reviewed; NULL until then."},
+	}
+}
+
+func (capa) NewOptions() any {
+	return &capaOptions{
+		Window:  model.Duration(90 * 24 * time.Hour),
+		DueSoon: model.Duration(7 * 24 * time.Hour),
+	}
+}
+
+func (capa) NewTargets() any {
+	return &capaTargets{
+		ClosedOnTime:        RatioTarget{Green: 0.90, Amber: 0.80},
+		OverdueAgeThreshold: model.Duration(90 * 24 * time.Hour),
+	}
+}
+
+func (f capa) Shape(s *Settings) *records.Shape {
+	opts := s.Options.(*capaOptions)
+	sh := records.NewShape(s.ColumnsWith(f))
+	raised, due, closed, reviewed := sh.Col("raised_at"), sh.Col("due_at"), sh.Col("closed_at"), sh.Col("effectiveness_reviewed_at")
+	rejectFuture(sh, "raised_at", "closed_at", "effectiveness_reviewed_at")
+	sh.Reject("due_before_raised", records.Lt(due, raised))
+	sh.Reject("closed_before_raised", records.Lt(closed, raised))
+	// A review checks a closed action; one dated before the closure, or on an
+	// action still open, is a data error.
+	sh.Reject("reviewed_before_closed", records.Or(
+		records.Lt(reviewed, closed),
+		records.And(records.IsNull(closed), records.Not(records.IsNull(reviewed)))))
+
+	sh.GroupBy("site", sh.Col("site"))
+	sh.GroupBy("kind", sh.Col("kind"))
+	sh.GroupBy("priority", sh.Col("priority"))
+	sh.GroupBy("origin", sh.Col("origin"))
+
+	open := records.IsNull(closed)
+	age := records.SecondsSince(raised)
+	for i, b := range capaAgeBands {
+		in := []records.Expr{open}
+		if i > 0 {
+			in = append(in, records.Gt(age, records.Number(capaAgeBands[i-1].upTo.Seconds())))
+		}
+		if b.upTo > 0 {
+			in = append(in, records.Le(age, records.Number(b.upTo.Seconds())))
+		}
+		sh.CountIf(b.measure(), records.And(in...))
+	}
+	// Due exactly now is not yet overdue.
+	overdue := records.And(open, records.Lt(due, records.Now()))
+	sh.CountIf("overdue", overdue)
+	sh.CountIf("due_soon", records.And(open, records.Ge(due, records.Now()),
+		records.Le(records.SecondsBetween(records.Now(), due), records.Number(seconds(opts.DueSoon)))))
+	sh.MaxOf("overdue_oldest_age", records.When(overdue, age))
+	sh.MaxOf("overdue_longest", records.When(overdue, records.SecondsSince(due)))
+	// NULL closed_at makes the comparison NULL, which CountIf does not count.
+	inWindow := records.Le(records.SecondsSince(closed), records.Number(seconds(opts.Window)))
+	sh.CountIf("closed_in_window", inWindow)
+	sh.CountIf("closed_on_time_in_window", records.And(inWindow, records.Le(closed, due)))
+	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))
+	return sh
+}
+
+func (capa) Metrics(sh *records.Shape, res records.Result, s *Settings) []prometheus.Metric {
+	var out metricsOut
+	byPriority := totalsBy(sh, res, "site", "kind", "priority")
+	raised := totalsBy(sh, res, "site", "kind", "origin")
+	scores := map[string]kpiScore{}
+	for _, sk := range rollUp(sh, res, "site", "kind") {
+		site, kind := sk.Labels[0], sk.Labels[1]
+		out.gauge(capaAwaitingReviewDesc, sk.Value("awaiting_review"), site, kind)
+		// Every origin, priority and age band of a site and kind with any
+		// action is exposed, zero included, so that "none" is a value on a
+		// dashboard rather than a gap.
+		for _, origin := range vocabulary(sh, "origin") {
+			out.add(capaRaisedDesc, prometheus.CounterValue, raised.Count(site, kind, origin), site, kind, origin)
+		}
+		for _, priority := range vocabulary(sh, "priority") {
+			value := func(measure string) float64 { return byPriority.Value(measure, site, kind, priority) }
+			for _, b := range capaAgeBands {
+				out.gauge(capaOpenDesc, value(b.measure()), site, kind, priority, b.label)
+			}
+			out.gauge(capaOverdueDesc, value("overdue"), site, kind, priority)
+			out.gauge(capaDueSoonDesc, value("due_soon"), site, kind, priority)
+			out.gauge(capaOverdueOldestDesc, value("overdue_oldest_age"), site, kind, priority)
+			out.gauge(capaOverdueLongestDesc, value("overdue_longest"), site, kind, priority)
+			closed, onTime := value("closed_in_window"), value("closed_on_time_in_window")
+			out.gauge(capaClosedDesc, closed, site, kind, priority)
+			out.gauge(capaClosedOnTimeDesc, onTime, site, kind, priority)
+			if closed > 0 {
+				out.gauge(capaOnTimeRatioDesc, onTime/closed, site, kind, priority)
+			}
+		}
+		sc := scores[site]
+		sc.num += sk.Value("closed_on_time_in_window")
+		sc.den += sk.Value("closed_in_window")
+		scores[site] = sc
+	}
+	for _, site := range s.Sites {
+		out.gauge(capaThresholdDesc, seconds(SiteTargetsOf[capaTargets](s, site).OverdueAgeThreshold), site)
+	}
+	out.gauge(capaWindowDesc, seconds(s.Options.(*capaOptions).Window))
+	out.gauge(capaDueSoonHorizonDesc, seconds(s.Options.(*capaOptions).DueSoon))
+	out.headline(capaKPI, s, scores,
+		func(site string) RatioTarget { return SiteTargetsOf[capaTargets](s, site).ClosedOnTime },
+		s.Targets.(*capaTargets).ClosedOnTime)
+	return out
+}
+
+func (capa) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{capaOpenDesc, capaOverdueDesc, capaDueSoonDesc, capaOverdueOldestDesc,
+		capaOverdueLongestDesc, capaRaisedDesc, capaClosedDesc, capaClosedOnTimeDesc, capaOnTimeRatioDesc,
+		capaAwaitingReviewDesc, capaThresholdDesc, capaWindowDesc, capaDueSoonHorizonDesc} {
+		ch <- d
+	}
+	describeKPI(ch)
+}

@@ -1,0 +1,371 @@
+// Package config loads and validates the exporter's YAML configuration:
+// the sites, the source systems and, for each KPI family, where its records
+// come from, when they are collected and the targets they are graded against.
+// Every problem is reported with the file and line it comes from.
+package config
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/records"
+)
+
+// Source types.
+const (
+	TypePostgres = "postgres"
+	TypeCSV      = "csv"
+)
+
+// Defaults for a family that does not set them.
+const (
+	DefaultSchedule       = "@every 5m"
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxConnections = 2
+)
+
+// labelValue is the form of a site code or vocabulary value: they become
+// label values, so they are short lower-case identifiers, never free text.
+var labelValue = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	File     string
+	Sites    []string
+	Sources  map[string]*Source
+	Families []*Family
+}
+
+// Source is a system records are read from.
+type Source struct {
+	Name           string `yaml:"-"`
+	Type           string `yaml:"type"`
+	DSNEnv         string `yaml:"dsn_env"`
+	DSNFile        string `yaml:"dsn_file"`
+	MaxConnections int    `yaml:"max_connections"`
+	Directory      string `yaml:"directory"`
+	dsn            string
+}
+
+// DSN returns the connection string read from the environment or a file. It
+// holds a password: never log or expose it.
+func (s *Source) DSN() string { return s.dsn }
+
+// Family is one KPI family's configuration.
+type Family struct {
+	Name        string               `yaml:"-"`
+	Source      string               `yaml:"source"`
+	File        string               `yaml:"file"`
+	Query       string               `yaml:"query"`
+	Columns     map[string]string    `yaml:"columns"`
+	Schedule    string               `yaml:"schedule"`
+	Timeout     model.Duration       `yaml:"timeout"`
+	Vocabulary  map[string][]string  `yaml:"vocabulary"`
+	Options     yaml.Node            `yaml:"options"`
+	Targets     yaml.Node            `yaml:"targets"`
+	SiteTargets map[string]yaml.Node `yaml:"site_targets"`
+
+	Collector collectors.Family    `yaml:"-"`
+	Settings  *collectors.Settings `yaml:"-"`
+	Cron      cron.Schedule        `yaml:"-"`
+}
+
+type file struct {
+	Sites    []string           `yaml:"sites"`
+	Sources  map[string]*Source `yaml:"sources"`
+	Families map[string]*Family `yaml:"families"`
+}
+
+// Load reads and validates a configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse validates configuration text; path names it in errors and anchors
+// relative directories.
+func Parse(path string, data []byte) (*Config, error) {
+	d := &decoder{file: path}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: path, Line: yamlLine(err), Msg: yamlMessage(err)}
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: path, Msg: "the file is empty"}
+	}
+	doc := root.Content[0]
+	var f file
+	if !d.decode(doc, "", &f) {
+		return nil, d.err()
+	}
+	c := &Config{File: path, Sites: f.Sites, Sources: f.Sources}
+	d.checkSites(doc, f.Sites)
+	d.checkSources(doc, filepath.Dir(path), f.Sources)
+	if len(f.Families) == 0 {
+		d.errorf(doc, "no families configured: add at least one under families")
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Families)) {
+		fam := f.Families[name]
+		fam.Name = name
+		if d.checkFamily(doc, c, fam) {
+			c.Families = append(c.Families, fam)
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (d *decoder) checkSites(doc *yaml.Node, sites []string) {
+	n := lookup(doc, "sites")
+	if len(sites) == 0 {
+		d.errorf(n, "sites: list the organisation's site codes; records from other sites are rejected")
+	}
+	seen := map[string]bool{}
+	for i, s := range sites {
+		item := n
+		if n.Kind == yaml.SequenceNode && i < len(n.Content) {
+			item = n.Content[i]
+		}
+		if !labelValue.MatchString(s) {
+			d.errorf(item, "sites: %q is not a site code (lower-case letters, digits, '_' and '-', at most 63)", s)
+		}
+		if seen[s] {
+			d.errorf(item, "sites: %q is listed twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+func (d *decoder) checkSources(doc *yaml.Node, dir string, sources map[string]*Source) {
+	if len(sources) == 0 {
+		d.errorf(doc, "no sources configured: add at least one under sources")
+	}
+	for name, s := range sources {
+		s.Name = name
+		n := lookup(doc, "sources", name)
+		at := func(key string) *yaml.Node { return lookup(n, key) }
+		switch s.Type {
+		case TypePostgres:
+			if s.Directory != "" {
+				d.errorf(at("directory"), "sources.%s: directory is for csv sources", name)
+			}
+			d.resolveDSN(n, s)
+			if s.MaxConnections == 0 {
+				s.MaxConnections = DefaultMaxConnections
+			}
+			if s.MaxConnections < 1 || s.MaxConnections > 20 {
+				d.errorf(at("max_connections"), "sources.%s: max_connections must be between 1 and 20, got %d", name, s.MaxConnections)
+			}
+		case TypeCSV:
+			if s.DSNEnv != "" || s.DSNFile != "" || s.MaxConnections != 0 {
+				d.errorf(n, "sources.%s: dsn_env, dsn_file and max_connections are for postgres sources", name)
+			}
+			if s.Directory == "" {
+				d.errorf(n, "sources.%s: a csv source needs a directory", name)
+				continue
+			}
+			if !filepath.IsAbs(s.Directory) {
+				s.Directory = filepath.Join(dir, s.Directory)
+			}
+			if st, err := os.Stat(s.Directory); err != nil || !st.IsDir() {
+				d.errorf(at("directory"), "sources.%s: directory %s does not exist", name, s.Directory)
+			}
+		default:
+			d.errorf(at("type"), "sources.%s: type must be %q or %q, got %q", name, TypePostgres, TypeCSV, s.Type)
+		}
+	}
+}
+
+// resolveDSN reads a postgres source's connection string from the named
+// environment variable or file. Credentials never sit in the configuration.
+func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
+	switch {
+	case s.DSNEnv != "" && s.DSNFile != "":
+		d.errorf(n, "sources.%s: set dsn_env or dsn_file, not both", s.Name)
+	case s.DSNEnv != "":
+		v, ok := os.LookupEnv(s.DSNEnv)
+		if !ok || strings.TrimSpace(v) == "" {
+			d.errorf(lookup(n, "dsn_env"), "sources.%s: environment variable %s is not set", s.Name, s.DSNEnv)
+		}
+		s.dsn = strings.TrimSpace(v)
+	case s.DSNFile != "":
+		b, err := os.ReadFile(s.DSNFile)
+		if err != nil {
+			d.errorf(lookup(n, "dsn_file"), "sources.%s: reading dsn_file: %v", s.Name, err)
+		}
+		s.dsn = strings.TrimSpace(string(b))
+		if err == nil && s.dsn == "" {
+			d.errorf(lookup(n, "dsn_file"), "sources.%s: dsn_file %s is empty", s.Name, s.DSNFile)
+		}
+	default:
+		d.errorf(n, "sources.%s: a postgres source needs dsn_env or dsn_file (the connection string is never written in the configuration)", s.Name)
+	}
+}
+
+func (d *decoder) checkFamily(doc *yaml.Node, c *Config, fam *Family) bool {
+	n := lookup(doc, "families", fam.Name)
+	at := func(key string) *yaml.Node { return lookup(n, key) }
+	path := "families." + fam.Name
+	before := len(d.errs)
+
+	coll, ok := collectors.Lookup(fam.Name)
+	if !ok {
+		d.errorf(keyNode(lookup(doc, "families"), fam.Name), "unknown family %q (known: %s)", fam.Name, strings.Join(collectors.Names(), ", "))
+		return false
+	}
+	fam.Collector = coll
+
+	src, ok := c.Sources[fam.Source]
+	switch {
+	case fam.Source == "":
+		d.errorf(n, "%s: source is required", path)
+	case !ok:
+		d.errorf(at("source"), "%s: unknown source %q", path, fam.Source)
+	case src.Type == TypePostgres:
+		if strings.TrimSpace(fam.Query) == "" {
+			d.errorf(n, "%s: a postgres source needs a record query under query", path)
+		}
+		if fam.File != "" || fam.Columns != nil {
+			d.errorf(at("file"), "%s: file and columns are for csv sources", path)
+		}
+	case src.Type == TypeCSV:
+		if fam.File == "" {
+			d.errorf(n, "%s: a csv source needs a file", path)
+		}
+		if fam.Query != "" {
+			d.errorf(at("query"), "%s: query is for postgres sources", path)
+		}
+	}
+
+	if fam.Schedule == "" {
+		fam.Schedule = DefaultSchedule
+	}
+	sched, err := cron.ParseStandard(fam.Schedule)
+	if err != nil {
+		d.errorf(at("schedule"), "%s: invalid schedule %q: %v", path, fam.Schedule, err)
+	}
+	fam.Cron = sched
+	if fam.Timeout == 0 {
+		fam.Timeout = model.Duration(DefaultTimeout)
+	}
+	if fam.Timeout < 0 {
+		d.errorf(at("timeout"), "%s: timeout must be positive", path)
+	}
+
+	contract := map[string]records.Column{}
+	for _, col := range coll.Columns() {
+		contract[col.Name] = col
+	}
+	for k := range fam.Columns {
+		if _, ok := contract[k]; !ok {
+			d.errorf(keyNode(at("columns"), k), "%s.columns: %q is not a column of the %s record contract", path, k, fam.Name)
+		}
+	}
+	s := collectors.DefaultSettings(coll, c.Sites)
+	d.checkVocabulary(at("vocabulary"), path, fam.Vocabulary, contract, s)
+	d.decodeSettings(n, path, fam, s, c.Sites)
+	if v, ok := coll.(collectors.SettingsValidator); ok && len(d.errs) == before {
+		if err := v.ValidateSettings(s); err != nil {
+			d.errorf(n, "%s: %v", path, err)
+		}
+	}
+	fam.Settings = s
+	return len(d.errs) == before
+}
+
+func (d *decoder) checkVocabulary(n *yaml.Node, path string, vocab map[string][]string, contract map[string]records.Column, s *collectors.Settings) {
+	for col, values := range vocab {
+		kn := keyNode(n, col)
+		if c, ok := contract[col]; !ok || c.Type != records.TypeEnum || col == "site" {
+			d.errorf(kn, "%s.vocabulary: %q is not an enum column (sites come from the top-level sites list)", path, col)
+			continue
+		}
+		if len(values) == 0 {
+			d.errorf(kn, "%s.vocabulary.%s: the list is empty", path, col)
+		}
+		seen := map[string]bool{}
+		for _, v := range values {
+			if !labelValue.MatchString(v) {
+				d.errorf(lookup(n, col), "%s.vocabulary.%s: %q is not a label value (lower-case letters, digits, '_' and '-')", path, col, v)
+			}
+			if seen[v] {
+				d.errorf(lookup(n, col), "%s.vocabulary.%s: %q is listed twice", path, col, v)
+			}
+			seen[v] = true
+		}
+		s.Vocabulary[col] = values
+	}
+}
+
+// decodeSettings decodes options, the organisation-wide targets and, per
+// site, the organisation-wide targets overlaid with the site's overrides.
+func (d *decoder) decodeSettings(n *yaml.Node, path string, fam *Family, s *collectors.Settings, sites []string) {
+	if fam.Options.Kind != 0 {
+		if s.Options == nil {
+			d.errorf(&fam.Options, "%s: the %s family has no options", path, fam.Name)
+		} else if d.decode(&fam.Options, path+".options", s.Options) {
+			d.validate(&fam.Options, path+".options", s.Options)
+		}
+	}
+	hasTargets := fam.Targets.Kind != 0
+	if hasTargets && (!d.decode(&fam.Targets, path+".targets", s.Targets) || !d.validate(&fam.Targets, path+".targets", s.Targets)) {
+		return
+	}
+	for site := range fam.SiteTargets {
+		if !slices.Contains(sites, site) {
+			d.errorf(keyNode(lookup(n, "site_targets"), site), "%s.site_targets: %q is not a configured site", path, site)
+		}
+	}
+	for _, site := range sites {
+		t := s.SiteTargets[site]
+		if hasTargets {
+			d.decode(&fam.Targets, path+".targets", t)
+		}
+		if node, ok := fam.SiteTargets[site]; ok {
+			sp := path + ".site_targets." + site
+			if d.decode(&node, sp, t) {
+				d.validate(&node, sp, t)
+			}
+		}
+	}
+}
+
+func (d *decoder) validate(n *yaml.Node, path string, v any) bool {
+	if val, ok := v.(interface{ Validate() error }); ok {
+		if err := val.Validate(); err != nil {
+			d.errorf(n, "%s: %v", path, err)
+			return false
+		}
+	}
+	return true
+}
+
+var yamlErrLine = regexp.MustCompile(`line (\d+): `)
+
+func yamlLine(err error) int {
+	var line int
+	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &line)
+	}
+	return line
+}
+
+func yamlMessage(err error) string {
+	return strings.TrimPrefix(yamlErrLine.ReplaceAllString(err.Error(), ""), "yaml: ")
+}

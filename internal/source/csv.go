@@ -109,3 +109,6 @@ func columnPositions(cols []records.Column, header []string, mapping map[string]
 	}
 	return positions, nil
 }
+
+// Close has nothing to release: files are opened per collection.
+func (CSV) Close() error { return nil }

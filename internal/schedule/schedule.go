@@ -1,0 +1,164 @@
+// Package schedule runs each family's collection on its cron schedule:
+// read the records from the family's source, derive the indicators and
+// replace the family's part of the snapshot.
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/sems-exporter/sems_exporter/internal/config"
+	"github.com/sems-exporter/sems_exporter/internal/records"
+	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/source"
+)
+
+// Scheduler runs the collections of one configuration.
+type Scheduler struct {
+	cron    *cron.Cron
+	sources map[string]source.Source
+	jobs    []*job
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	logger  *slog.Logger
+}
+
+type job struct {
+	fam    *config.Family
+	src    source.Source
+	shape  *records.Shape
+	snap   *snapshot.Snapshot
+	logger *slog.Logger
+	now    func() time.Time
+	mu     sync.Mutex // one collection of a family at a time
+}
+
+// New opens the configuration's sources and prepares a job per family, and
+// tells the snapshot which families there are. It starts nothing.
+func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Scheduler, error) {
+	s := &Scheduler{
+		cron:    cron.New(cron.WithLocation(time.UTC)),
+		sources: map[string]source.Source{},
+		logger:  logger,
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, name := range slices.Sorted(maps.Keys(cfg.Sources)) {
+		sc := cfg.Sources[name]
+		switch sc.Type {
+		case config.TypePostgres:
+			pg, err := source.OpenPostgres(sc.DSN(), sc.MaxConnections)
+			if err != nil {
+				s.closeSources()
+				return nil, fmt.Errorf("source %s: %w", name, err)
+			}
+			s.sources[name] = pg
+		case config.TypeCSV:
+			s.sources[name] = source.CSV{Dir: sc.Directory}
+		}
+	}
+	var fams []snapshot.Family
+	for _, f := range cfg.Families {
+		j := &job{
+			fam:    f,
+			src:    s.sources[f.Source],
+			shape:  f.Collector.Shape(f.Settings),
+			snap:   snap,
+			logger: logger.With("family", f.Name, "source_name", f.Source),
+			now:    time.Now,
+		}
+		s.jobs = append(s.jobs, j)
+		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron)})
+	}
+	snap.Configure(fams)
+	return s, nil
+}
+
+// Start collects every family once at once, so the snapshot fills without
+// waiting for a daily schedule, then on each family's schedule.
+func (s *Scheduler) Start() {
+	for _, j := range s.jobs {
+		s.cron.Schedule(j.fam.Cron, cron.FuncJob(func() { s.run(j) }))
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.run(j)
+		}()
+	}
+	s.cron.Start()
+}
+
+// Stop cancels running collections, waits for them and closes the sources.
+func (s *Scheduler) Stop() {
+	s.cancel()
+	<-s.cron.Stop().Done()
+	s.wg.Wait()
+	s.closeSources()
+}
+
+func (s *Scheduler) closeSources() {
+	for _, src := range s.sources {
+		src.Close()
+	}
+}
+
+func (s *Scheduler) run(j *job) {
+	// A collection still running when the next is due makes the next one
+	// wait its turn rather than run beside it against the same source.
+	if !j.mu.TryLock() {
+		j.logger.Warn("collection skipped: the previous one is still running")
+		return
+	}
+	defer j.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return
+	}
+	j.collect(s.ctx)
+}
+
+// collect runs one collection. Its failure is logged and shown in the
+// snapshot's health metrics; it never stops the exporter.
+func (j *job) collect(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, time.Duration(j.fam.Timeout))
+	defer cancel()
+	start := j.now()
+	res, err := j.src.Aggregate(ctx, source.Request{
+		Shape:   j.shape,
+		Query:   j.fam.Query,
+		File:    j.fam.File,
+		Columns: j.fam.Columns,
+		Now:     start,
+	})
+	took := time.Since(start)
+	if err != nil {
+		if parent.Err() != nil {
+			return // stopping: not a failure of the source
+		}
+		j.snap.Failed(j.fam.Name, took)
+		j.logger.Error("collection failed; serving the last good values", "err", err, "duration", took)
+		return
+	}
+	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
+	rejected := res.Rejected()
+	j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, start, took)
+	// Rejected records are logged by reason and count only: their content
+	// may identify a person.
+	attrs := []any{"records", res.Read(), "duration", took}
+	if len(rejected) > 0 {
+		attrs = append(attrs, "rejected", rejected)
+	}
+	j.logger.Info("collection succeeded", attrs...)
+}
+
+// interval is the time between the schedule's next two activations.
+func interval(s cron.Schedule) time.Duration {
+	first := s.Next(time.Now())
+	return s.Next(first).Sub(first)
+}

@@ -1,0 +1,176 @@
+// Package snapshot holds the latest indicators of every family and serves
+// them to Prometheus. Scrapes read the snapshot only: they never reach a
+// source system, however often Prometheus or anyone else scrapes.
+package snapshot
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sems-exporter/sems_exporter/collectors"
+)
+
+// Family describes a configured family to the snapshot.
+type Family struct {
+	Name, Source string
+	// Reasons is every reason a record can be rejected for, so that a
+	// reason with no rejected records reads 0 rather than being absent.
+	Reasons []string
+	// Interval is the usual time between scheduled collections, for
+	// freshness alerts that must not repeat the schedule.
+	Interval time.Duration
+}
+
+type state struct {
+	Family
+	metrics     []prometheus.Metric
+	lastSuccess time.Time
+	duration    time.Duration
+	succeeded   bool
+	read        float64
+	rejected    map[string]float64
+	runs, fails float64
+}
+
+// Snapshot is safe for concurrent use by the scheduler and scrapes.
+type Snapshot struct {
+	mu       sync.RWMutex
+	families map[string]*state
+}
+
+// New returns an empty snapshot.
+func New() *Snapshot { return &Snapshot{families: map[string]*state{}} }
+
+// Configure sets the configured families. A family configured before keeps
+// its last values and counters; a family no longer configured is dropped.
+func (s *Snapshot) Configure(fams []Family) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := make(map[string]*state, len(fams))
+	for _, f := range fams {
+		st, ok := s.families[f.Name]
+		if !ok {
+			st = &state{}
+		}
+		st.Family = f
+		next[f.Name] = st
+	}
+	s.families = next
+}
+
+// Succeeded records a successful collection and replaces the family's values.
+func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, at time.Time, took time.Duration) {
+	s.update(family, func(st *state) {
+		st.metrics = metrics
+		st.lastSuccess = at
+		st.succeeded = true
+		st.read = read
+		st.rejected = rejected
+		st.duration = took
+	})
+}
+
+// Failed records a failed collection. The last good values stay, and the
+// failure and their age show in the health metrics.
+func (s *Snapshot) Failed(family string, took time.Duration) {
+	s.update(family, func(st *state) {
+		st.succeeded = false
+		st.duration = took
+		st.fails++
+	})
+}
+
+func (s *Snapshot) update(family string, f func(*state)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.families[family]; ok {
+		st.runs++
+		f(st)
+	}
+}
+
+var (
+	successDesc = prometheus.NewDesc("sems_collection_success",
+		"Whether the last scheduled collection of the family succeeded (1) or failed (0). After a failure the family's values are those of the last successful collection.",
+		[]string{"family", "source"}, nil)
+	lastSuccessDesc = prometheus.NewDesc("sems_collection_last_success_timestamp_seconds",
+		"Unix time of the family's last successful collection, 0 before the first. The exporter collects on a schedule and serves the latest values on every scrape; this is their age.",
+		[]string{"family", "source"}, nil)
+	durationDesc = prometheus.NewDesc("sems_collection_duration_seconds",
+		"Duration of the family's last collection, successful or not.",
+		[]string{"family", "source"}, nil)
+	intervalDesc = prometheus.NewDesc("sems_collection_interval_seconds",
+		"Usual time between two scheduled collections of the family, from its schedule.",
+		[]string{"family", "source"}, nil)
+	readDesc = prometheus.NewDesc("sems_collection_records",
+		"Records read by the family's last successful collection, rejected ones included.",
+		[]string{"family", "source"}, nil)
+	rejectedDesc = prometheus.NewDesc("sems_collection_records_rejected",
+		"Records the family's last successful collection rejected and left out of every indicator, by reason.",
+		[]string{"family", "source", "reason"}, nil)
+	runsDesc = prometheus.NewDesc("sems_collections_total",
+		"Scheduled collections of the family since the exporter started.",
+		[]string{"family", "source"}, nil)
+	failsDesc = prometheus.NewDesc("sems_collection_failures_total",
+		"Failed collections of the family since the exporter started.",
+		[]string{"family", "source"}, nil)
+)
+
+// Describe sends the health metrics and every registered family's metrics.
+func (s *Snapshot) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, intervalDesc, readDesc, rejectedDesc, runsDesc, failsDesc} {
+		ch <- d
+	}
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		f.Describe(ch)
+	}
+}
+
+// Collect sends the latest values without timestamps: they are current
+// until the next collection replaces them.
+func (s *Snapshot) Collect(ch chan<- prometheus.Metric) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, name := range slices.Sorted(maps.Keys(s.families)) {
+		st := s.families[name]
+		l := []string{st.Name, st.Source}
+		gauge := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
+		}
+		gauge(successDesc, boolFloat(st.succeeded))
+		gauge(lastSuccessDesc, unixSeconds(st.lastSuccess))
+		gauge(durationDesc, st.duration.Seconds())
+		gauge(intervalDesc, st.Interval.Seconds())
+		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...)
+		ch <- prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...)
+		if st.lastSuccess.IsZero() {
+			continue
+		}
+		gauge(readDesc, st.read)
+		for _, reason := range st.Reasons {
+			ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason)
+		}
+		for _, m := range st.metrics {
+			ch <- m
+		}
+	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func unixSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
+}

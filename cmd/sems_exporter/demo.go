@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sems-exporter/sems_exporter/examples"
+	"github.com/sems-exporter/sems_exporter/internal/demo"
+)
+
+// writeDemo writes the embedded demo configuration and a freshly generated
+// demo dataset, dated relative to now, into a new temporary directory.
+func writeDemo() (string, error) {
+	dir, err := os.MkdirTemp("", "sems-demo-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "demo.yml"), examples.DemoConfig, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.Mkdir(csvDir, 0o700); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	if err := demo.Generate().WriteCSV(csvDir, time.Now().UTC()); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need and is missing (PostgreSQL
+# server binaries, Prometheus with promtool, Alertmanager with amtool); the
+# tests start their own servers on loopback and stop them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
+echo "go vet"
+go vet ./...
+echo "go test -race"
+go test -race -count=1 "$@" ./...

@@ -118,8 +118,13 @@ func (m *metricsOut) gauge(desc *prometheus.Desc, v float64, labels ...string) {
 	m.add(desc, prometheus.GaugeValue, v, labels...)
 }
 
+// snapshotNote ends every family metric's help: the value is as of the last
+// scheduled collection, as the exporter guidelines ask an exporter that does
+// not query its source on scrape to say.
+const snapshotNote = " As of the family's last scheduled collection; scrapes never query the source."
+
 func newDesc(family, name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(Namespace, family, name), help, labels, nil)
+	return prometheus.NewDesc(prometheus.BuildFQName(Namespace, family, name), help+snapshotNote, labels, nil)
 }
 
 // seconds converts a configured duration to the base unit of every metric.

@@ -3,13 +3,14 @@ package source
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // registers the "postgres" driver
+	"github.com/lib/pq"
 
 	"github.com/sems-exporter/sems_exporter/internal/records"
 )
@@ -25,10 +26,13 @@ type Postgres struct {
 // OpenPostgres prepares a pool of at most maxConns connections. It does not
 // connect: an unreachable database is a failed collection, not a failed start.
 func OpenPostgres(dsn string, maxConns int) (*Postgres, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	connector, err := pq.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("opening postgres source: %w", err)
+		// The parser's message can quote the connection string, password
+		// and all.
+		return nil, errors.New("opening postgres source: the connection string is not valid (not shown: it holds a password)")
 	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -71,15 +75,36 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	}
 	rows, err := tx.QueryContext(ctx, query, req.Now)
 	if err != nil {
-		return records.Result{}, fmt.Errorf("aggregating records: %w", err)
+		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
 	defer rows.Close()
-	return scanGroups(rows, len(req.Shape.Keys), len(req.Shape.Measures))
+	res, err := scanGroups(rows, len(req.Shape.Keys), len(req.Shape.Measures))
+	if err != nil {
+		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
+	}
+	return res, nil
+}
+
+// redact drops PostgreSQL's message for a data exception: it quotes the
+// value that failed, which may be a name from a free-text column.
+func redact(err error) error {
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code.Class() == "22" {
+		return fmt.Errorf("a record holds a value its column cannot take (PostgreSQL error %s, %s; the value is not shown): cast or filter it in the record query", pe.Code, pe.Code.Name())
+	}
+	return err
 }
 
 // queryColumns asks for the record query's columns without running it.
 func queryColumns(ctx context.Context, tx *sqlx.Tx, query string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src LIMIT 0")
+	// Prepared, so that PostgreSQL takes one statement only: a record query
+	// cannot end the read-only transaction with "; COMMIT; ...".
+	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src LIMIT 0")
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	rows, err := stmt.QueryContext(ctx)
 	if err != nil {
 		return nil, err
 	}

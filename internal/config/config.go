@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 	"github.com/robfig/cron/v3"
@@ -102,7 +104,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	d := &decoder{file: path}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: path, Line: yamlLine(err), Msg: yamlMessage(err)}
+		// yaml.v3 gives no line for a character it cannot read, nor for a
+		// scanner error on the first line (it counts lines from 0 and takes
+		// 0 for "unknown").
+		line := yamlLine(err)
+		if line == 0 {
+			line = max(unreadableLine(data), 1)
+		}
+		return nil, &Error{File: path, Line: line, Msg: yamlMessage(err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, &Error{File: path, Msg: "the file is empty"}
@@ -120,6 +129,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Families)) {
 		fam := f.Families[name]
+		if fam == nil {
+			d.errorf(keyNode(lookup(doc, "families"), name), "families.%s: the family is empty: it needs at least a source", name)
+			continue
+		}
 		fam.Name = name
 		if d.checkFamily(doc, c, fam) {
 			c.Families = append(c.Families, fam)
@@ -157,7 +170,15 @@ func (d *decoder) checkSources(doc *yaml.Node, dir string, sources map[string]*S
 		d.errorf(doc, "no sources configured: add at least one under sources")
 	}
 	for name, s := range sources {
+		if s == nil {
+			d.errorf(keyNode(lookup(doc, "sources"), name), "sources.%s: the source is empty: it needs a type", name)
+			delete(sources, name)
+			continue
+		}
 		s.Name = name
+		if !labelValue.MatchString(name) {
+			d.errorf(keyNode(lookup(doc, "sources"), name), "sources: %q is not a source name (lower-case letters, digits, '_' and '-', at most 63): it is the source label of the health metrics", name)
+		}
 		n := lookup(doc, "sources", name)
 		at := func(key string) *yaml.Node { return lookup(n, key) }
 		switch s.Type {
@@ -368,4 +389,20 @@ func yamlLine(err error) int {
 
 func yamlMessage(err error) string {
 	return strings.TrimPrefix(yamlErrLine.ReplaceAllString(err.Error(), ""), "yaml: ")
+}
+
+// unreadableLine finds the line of the first character YAML refuses to read
+// (invalid UTF-8, a control character), which its errors do not locate.
+func unreadableLine(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		printable := r == '\t' || r == '\n' || r == '\r' || r == 0x85 ||
+			(r >= 0x20 && r <= 0x7e) || (r >= 0xa0 && r <= 0xd7ff) ||
+			(r >= 0xe000 && r <= 0xfffd) || r >= 0x10000
+		if !printable || (r == utf8.RuneError && size == 1) {
+			return 1 + bytes.Count(data[:i], []byte("\n"))
+		}
+		i += size
+	}
+	return 0
 }

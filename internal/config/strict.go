@@ -19,10 +19,12 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	// One line per problem, even when the message quotes a multi-line value.
+	msg := strings.ReplaceAll(e.Msg, "\n", `\n`)
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	return fmt.Sprintf("%s: %s", e.File, msg)
 }
 
 // decoder turns YAML nodes into Go values, rejecting unknown keys and
@@ -68,7 +70,10 @@ func (d *decoder) decode(n *yaml.Node, path string, out any) bool {
 					line, _ = strconv.Atoi(m[1])
 					msg = msg[len(m[0]):]
 				}
-				d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: path + ": " + msg})
+				if path != "" {
+					msg = path + ": " + msg
+				}
+				d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: msg})
 			}
 		} else {
 			d.errorf(n, "%s: %v", path, err)
@@ -92,6 +97,11 @@ func (d *decoder) checkKeys(n *yaml.Node, path string, t reflect.Type) {
 		// A value with its own parser (a duration, say) reports no line of
 		// its own; try it here, where the node's line is known.
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			// A type error lists its problems on lines of their own.
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				err = errors.New(yamlLinePrefix.ReplaceAllString(strings.Join(te.Errors, "; "), ""))
+			}
 			d.errorf(n, "%s: %v", path, err)
 		}
 		return

@@ -3,6 +3,7 @@ package records
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,7 +76,11 @@ func (s secondsBetween) Eval(rec Record, env Env) Value {
 		return Value{}
 	}
 	// PostgreSQL keeps microseconds; truncate so both paths agree.
-	return Num(float64(to.T.Sub(from.T).Truncate(time.Microsecond)) / float64(time.Second))
+	if d := to.T.Sub(from.T); d > math.MinInt64 && d < math.MaxInt64 {
+		return Num(float64(d.Truncate(time.Microsecond)) / float64(time.Second))
+	}
+	// Time.Sub saturates beyond 292 years; PostgreSQL does not.
+	return Num(float64(to.T.Unix()-from.T.Unix()) + float64(to.T.Nanosecond()/1e3-from.T.Nanosecond()/1e3)/1e6)
 }
 
 // SecondsBetween is to minus from, in seconds; NULL if either is NULL.

@@ -150,6 +150,13 @@ type rejection struct {
 
 func (s *Shape) rejections() []rejection {
 	var out []rejection
+	// PostgreSQL holds infinite timestamps, which no CSV cell can: they are
+	// rejected first, as the CSV reader rejects a cell it cannot read.
+	for _, c := range s.Columns {
+		if c.Type == TypeTime {
+			out = append(out, rejection{InvalidReason(c.Name), infinite{s.Col(c.Name)}})
+		}
+	}
 	for _, c := range s.Columns {
 		ref := s.Col(c.Name)
 		if c.Required {
@@ -261,4 +268,17 @@ func Combine(agg Agg, a, b float64) float64 {
 		return math.Max(a, b)
 	}
 	return a + b
+}
+
+// infinite is TRUE for an infinite timestamp. A CSV cell cannot hold one,
+// so in Go it is never TRUE.
+type infinite struct{ e Expr }
+
+func (i infinite) SQL() string { return "(NOT isfinite(" + i.e.SQL() + "))" }
+
+func (i infinite) Eval(rec Record, env Env) Value {
+	if i.e.Eval(rec, env).IsNull() {
+		return Value{}
+	}
+	return Bool(false)
 }

@@ -132,33 +132,41 @@ func (s *Snapshot) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect sends the latest values without timestamps: they are current
-// until the next collection replaces them.
+// until the next collection replaces them. The metrics are gathered under
+// the lock and sent after it, so a slow scraper never holds up a collection.
 func (s *Snapshot) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range s.current() {
+		ch <- m
+	}
+}
+
+func (s *Snapshot) current() []prometheus.Metric {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	var out []prometheus.Metric
 	for _, name := range slices.Sorted(maps.Keys(s.families)) {
 		st := s.families[name]
 		l := []string{st.Name, st.Source}
 		gauge := func(d *prometheus.Desc, v float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
+			out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...))
 		}
 		gauge(successDesc, boolFloat(st.succeeded))
 		gauge(lastSuccessDesc, unixSeconds(st.lastSuccess))
 		gauge(durationDesc, st.duration.Seconds())
 		gauge(intervalDesc, st.Interval.Seconds())
-		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...)
-		ch <- prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...)
+		out = append(out,
+			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
+			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
 		if st.lastSuccess.IsZero() {
 			continue
 		}
 		gauge(readDesc, st.read)
 		for _, reason := range st.Reasons {
-			ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason)
+			out = append(out, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
 		}
-		for _, m := range st.metrics {
-			ch <- m
-		}
+		out = append(out, st.metrics...)
 	}
+	return out
 }
 
 func boolFloat(b bool) float64 {

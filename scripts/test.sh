@@ -26,3 +26,9 @@ echo "go vet"
 go vet ./...
 echo "go test -race"
 go test -race -count=1 "$@" ./...
+
+# A bounded fuzzing run of the configuration loader and the CSV reader, so
+# the fuzz targets cannot rot; their committed corpora already ran above.
+echo "fuzz (bounded)"
+go test -run='^$' -fuzz='^FuzzParse$' -fuzztime=20s ./internal/config
+go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s ./internal/source

@@ -168,6 +168,37 @@ func incidentsTarget(s *Settings, site, severity string) (model.Duration, bool) 
 
 func incidentsBucket(i int) string { return fmt.Sprintf("resolved_le_%d", i) }
 
+// incidentsTargetExpr is a record's resolution target. Each record's target
+// comes from its own site and severity, so one query serves sites with
+// different targets; when no site overrides them, the lookup is by severity
+// alone, which PostgreSQL evaluates in a handful of comparisons per record
+// rather than one per site and severity.
+func incidentsTargetExpr(sh *records.Shape, s *Settings) records.Expr {
+	severities := vocabulary(sh, "severity")
+	org := map[string]float64{}
+	for _, sev := range severities {
+		if d, ok := s.Targets.(*incidentsTargets).Resolution[sev]; ok {
+			org[sev] = seconds(d)
+		}
+	}
+	bySite, overridden := map[string]float64{}, false
+	for _, site := range s.Sites {
+		for _, sev := range severities {
+			d, ok := incidentsTarget(s, site, sev)
+			if ok {
+				bySite[records.LookupKey(site, sev)] = seconds(d)
+			}
+			if org[sev] != seconds(d) {
+				overridden = true
+			}
+		}
+	}
+	if !overridden {
+		return records.Lookup(org, sh.Col("severity"))
+	}
+	return records.Lookup(bySite, sh.Col("site"), sh.Col("severity"))
+}
+
 func (f incidents) Shape(s *Settings) *records.Shape {
 	opts := s.Options.(*incidentsOptions)
 	sh := records.NewShape(s.ColumnsWith(f))
@@ -178,17 +209,7 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("severity", sh.Col("severity"))
 	sh.GroupBy("category", sh.Col("category"))
 
-	// Each record's target comes from its own site and severity, so one
-	// query serves sites with different targets.
-	table := map[string]float64{}
-	for _, site := range s.Sites {
-		for _, sev := range vocabulary(sh, "severity") {
-			if d, ok := incidentsTarget(s, site, sev); ok {
-				table[records.LookupKey(site, sev)] = seconds(d)
-			}
-		}
-	}
-	target := records.Lookup(table, sh.Col("site"), sh.Col("severity"))
+	target := incidentsTargetExpr(sh, s)
 
 	open := records.IsNull(resolved)
 	age := records.SecondsSince(reported)

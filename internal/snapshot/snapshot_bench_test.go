@@ -1,0 +1,111 @@
+package snapshot_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sems-exporter/sems_exporter/bench/dataset"
+	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/records"
+	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+)
+
+// largeRegistry is the snapshot of the benchmark dataset's 40 sites (at
+// 0.1x: every label combination already has records, so the series are
+// those of any larger scale), registered as the exporter registers it.
+func largeRegistry(b *testing.B) (*prometheus.Registry, int) {
+	b.Helper()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	spec := dataset.Spec{Scale: 0.1, Seed: 1, Now: now}
+	snap := snapshot.New()
+	var fams []snapshot.Family
+	for _, name := range collectors.Names() {
+		fams = append(fams, snapshot.Family{Name: name, Source: "security_db", Interval: time.Minute})
+	}
+	snap.Configure(fams)
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		settings := collectors.DefaultSettings(f, dataset.SiteCodes())
+		shape := f.Shape(settings)
+		t, _ := spec.Table(name)
+		agg := shape.NewAggregator(records.Env{Now: now})
+		for r := range t.Records(shape.Columns) {
+			agg.Add(r)
+		}
+		res := agg.Result()
+		snap.Succeeded(name, f.Metrics(shape, res, settings), res.Read(), res.Rejected(), now, time.Second)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(snap)
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	series := 0
+	for _, mf := range mfs {
+		series += len(mf.GetMetric())
+	}
+	return reg, series
+}
+
+// BenchmarkScrape is what one scrape of a large snapshot costs: gathering
+// (the snapshot's const metrics written to protobuf structs, checked and
+// sorted), then encoding as text, as promhttp serves it; and the encoding
+// of the already gathered families alone, the floor of any scrape.
+func BenchmarkScrape(b *testing.B) {
+	reg, series := largeRegistry(b)
+	b.Run("gather", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := reg.Gather(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(series), "series")
+	})
+	b.Run("encode", func(b *testing.B) {
+		mfs, err := reg.Gather()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			encode(b, mfs)
+		}
+		b.ReportMetric(float64(series), "series")
+	})
+	b.Run("promhttp", func(b *testing.B) {
+		h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			h.ServeHTTP(discard{header: http.Header{}}, req)
+		}
+		b.ReportMetric(float64(series), "series")
+	})
+}
+
+func encode(b *testing.B, mfs []*dto.MetricFamily) {
+	enc := expfmt.NewEncoder(io.Discard, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// discard is a response writer that keeps nothing, as a fast network would.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header       { return d.header }
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) WriteHeader(int)             {}

@@ -27,9 +27,11 @@ go vet ./...
 echo "go test -race"
 go test -race -count=1 "$@" ./...
 
-# A bounded fuzzing run of the configuration loader, so the fuzz target
-# cannot rot; the committed corpora of both fuzz targets already ran above.
+# A bounded fuzzing run of the configuration loader and the CSV reader, so
+# the fuzz targets cannot rot; their committed corpora already ran above.
 # Minimising each new input is bounded too: by default it may take a minute
-# per input, and the run would spend its time minimising, not fuzzing.
+# per input, and the run would spend its time minimising, not fuzzing. The
+# timeout stops a run that hangs past its -fuzztime instead of holding CI.
 echo "fuzz (bounded)"
 timeout 120 go test -run='^$' -fuzz='^FuzzParse$' -fuzztime=20s -fuzzminimizetime=2s ./internal/config
+timeout 120 go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s -fuzzminimizetime=2s ./internal/source

@@ -23,7 +23,9 @@ import (
 // value the family then exports comes from the configured sites or the
 // column's vocabulary, whatever the cells held.
 //
-// CI: go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s ./internal/source
+// CI (scripts/test.sh), bounded:
+//
+//	go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s -fuzzminimizetime=2s ./internal/source
 func FuzzReadCSV(f *testing.F) {
 	names := collectors.Names()
 	dir := f.TempDir()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,16 +17,33 @@ import (
 	"github.com/sems-exporter/sems_exporter/internal/source"
 )
 
-var server *pgtest.Server
+// The PostgreSQL server the tests share starts when a test first needs it,
+// not in TestMain: every fuzzing worker process runs TestMain (again each
+// time the worker is restarted) but never runs a test. A server started by a
+// worker inherits the worker's pipes to the fuzzing coordinator; when the
+// worker was stopped before it had closed its server, the server kept those
+// pipes open and the coordinator waited for them forever, past -fuzztime.
+var (
+	serverOnce sync.Once
+	server     *pgtest.Server
+	serverErr  error
+)
+
+// sharedServer starts the shared server on first use.
+func sharedServer(t *testing.T) *pgtest.Server {
+	t.Helper()
+	serverOnce.Do(func() { server, serverErr = pgtest.Start() })
+	if serverErr != nil {
+		t.Fatal("starting PostgreSQL for the tests:", serverErr)
+	}
+	return server
+}
 
 func TestMain(m *testing.M) {
-	var err error
-	if server, err = pgtest.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "starting PostgreSQL for the tests:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	server.Close()
+	if server != nil {
+		server.Close()
+	}
 	os.Exit(code)
 }
 
@@ -62,7 +80,7 @@ CREATE SEQUENCE audit_seq;
 
 func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
 	t.Helper()
-	dsn, err := server.NewDatabase(name)
+	dsn, err := sharedServer(t).NewDatabase(name)
 	if err != nil {
 		t.Fatal(err)
 	}

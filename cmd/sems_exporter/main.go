@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
@@ -75,17 +74,18 @@ func main() {
 	}
 	defer rl.stop()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
+	// The exporter's own metrics, gathered on every scrape after the
+	// snapshot's.
+	own := prometheus.NewRegistry()
+	own.MustRegister(
 		versioncollector.NewCollector(name),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		snap,
 		rl,
 	)
 
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{logger}, Registry: reg}))
+	mux.Handle(*metricsPath, snap.Handler(own, logger))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/reload", rl.handleReload)
 	if *metricsPath != "/" {

@@ -98,8 +98,3 @@ func (r *reloader) Collect(ch chan<- prometheus.Metric) {
 	r.ok.Collect(ch)
 	r.okTime.Collect(ch)
 }
-
-// slogErrorLog adapts the logger to promhttp's error log.
-type slogErrorLog struct{ logger *slog.Logger }
-
-func (l slogErrorLog) Println(v ...any) { l.logger.Error(fmt.Sprint(v...)) }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,12 @@ type state struct {
 type Snapshot struct {
 	mu       sync.RWMutex
 	families map[string]*state
+	// version counts changes, so that an encoding of the snapshot knows
+	// when it is out of date.
+	version uint64
+
+	encoding  sync.Mutex // one encoding at a time
+	published atomic.Pointer[exposition]
 }
 
 // New returns an empty snapshot.
@@ -49,7 +56,6 @@ func New() *Snapshot { return &Snapshot{families: map[string]*state{}} }
 // its last values and counters; a family no longer configured is dropped.
 func (s *Snapshot) Configure(fams []Family) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	next := make(map[string]*state, len(fams))
 	for _, f := range fams {
 		st, ok := s.families[f.Name]
@@ -60,6 +66,9 @@ func (s *Snapshot) Configure(fams []Family) {
 		next[f.Name] = st
 	}
 	s.families = next
+	s.version++
+	s.mu.Unlock()
+	s.refresh()
 }
 
 // Succeeded records a successful collection and replaces the family's values.
@@ -86,11 +95,13 @@ func (s *Snapshot) Failed(family string, took time.Duration) {
 
 func (s *Snapshot) update(family string, f func(*state)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if st, ok := s.families[family]; ok {
 		st.runs++
 		f(st)
+		s.version++
 	}
+	s.mu.Unlock()
+	s.refresh()
 }
 
 var (
@@ -135,12 +146,14 @@ func (s *Snapshot) Describe(ch chan<- *prometheus.Desc) {
 // until the next collection replaces them. The metrics are gathered under
 // the lock and sent after it, so a slow scraper never holds up a collection.
 func (s *Snapshot) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range s.current() {
+	metrics, _ := s.current()
+	for _, m := range metrics {
 		ch <- m
 	}
 }
 
-func (s *Snapshot) current() []prometheus.Metric {
+// current returns the snapshot's metrics and the version they are.
+func (s *Snapshot) current() ([]prometheus.Metric, uint64) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []prometheus.Metric
@@ -166,7 +179,7 @@ func (s *Snapshot) current() []prometheus.Metric {
 		}
 		out = append(out, st.metrics...)
 	}
-	return out
+	return out, s.version
 }
 
 func boolFloat(b bool) float64 {

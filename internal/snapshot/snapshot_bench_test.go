@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sems-exporter/sems_exporter/bench/dataset"
@@ -19,10 +21,11 @@ import (
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
 )
 
-// largeRegistry is the snapshot of the benchmark dataset's 40 sites (at
+// largeSnapshot is the snapshot of the benchmark dataset's 40 sites (at
 // 0.1x: every label combination already has records, so the series are
-// those of any larger scale), registered as the exporter registers it.
-func largeRegistry(b *testing.B) (*prometheus.Registry, int) {
+// those of any larger scale), and a registry holding it as promhttp would
+// serve it.
+func largeSnapshot(b *testing.B) (*snapshot.Snapshot, *prometheus.Registry, int) {
 	b.Helper()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	spec := dataset.Spec{Scale: 0.1, Seed: 1, Now: now}
@@ -54,15 +57,22 @@ func largeRegistry(b *testing.B) (*prometheus.Registry, int) {
 	for _, mf := range mfs {
 		series += len(mf.GetMetric())
 	}
-	return reg, series
+	return snap, reg, series
 }
 
-// BenchmarkScrape is what one scrape of a large snapshot costs: gathering
-// (the snapshot's const metrics written to protobuf structs, checked and
-// sorted), then encoding as text, as promhttp serves it; and the encoding
-// of the already gathered families alone, the floor of any scrape.
+// BenchmarkScrape is what one scrape of a large snapshot costs.
+//
+//   - gather, encode: the snapshot's const metrics written to protobuf
+//     structs, checked and sorted; then those families encoded as text, the
+//     floor of any exposition.
+//   - promhttp: both on every scrape, as client_golang's handler would.
+//   - handler, handler-gzip: the exporter's handler between two collections,
+//     serving the snapshot's encoding made once per change.
+//   - handler-after-collection: a collection replaces a family's values
+//     before every scrape, so every scrape encodes the snapshot again: the
+//     cost of the first scrape after a collection.
 func BenchmarkScrape(b *testing.B) {
-	reg, series := largeRegistry(b)
+	snap, reg, series := largeSnapshot(b)
 	b.Run("gather", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -84,14 +94,33 @@ func BenchmarkScrape(b *testing.B) {
 		b.ReportMetric(float64(series), "series")
 	})
 	b.Run("promhttp", func(b *testing.B) {
-		h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-		b.ReportAllocs()
-		for b.Loop() {
-			h.ServeHTTP(discard{header: http.Header{}}, req)
-		}
-		b.ReportMetric(float64(series), "series")
+		serve(b, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), "", nil, series)
 	})
+	own := prometheus.NewRegistry()
+	own.MustRegister(promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
+	h := snap.Handler(own, slog.New(slog.DiscardHandler))
+	b.Run("handler", func(b *testing.B) { serve(b, h, "", nil, series) })
+	b.Run("handler-gzip", func(b *testing.B) { serve(b, h, "gzip", nil, series) })
+	b.Run("handler-after-collection", func(b *testing.B) {
+		// A failed collection changes the health metrics, so the snapshot.
+		serve(b, h, "", func() { snap.Failed("equipment", time.Second) }, series)
+	})
+}
+
+// serve scrapes h in a loop; before is called before each scrape.
+func serve(b *testing.B, h http.Handler, encoding string, before func(), series int) {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	if encoding != "" {
+		req.Header.Set("Accept-Encoding", encoding)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if before != nil {
+			before()
+		}
+		h.ServeHTTP(discard{header: http.Header{}}, req)
+	}
+	b.ReportMetric(float64(series), "series")
 }
 
 func encode(b *testing.B, mfs []*dto.MetricFamily) {

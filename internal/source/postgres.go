@@ -55,11 +55,9 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", timeout.Milliseconds())); err != nil {
-		return records.Result{}, err
-	}
-	// Timestamps without a time zone are read as UTC, as the CSV reader does.
-	if _, err := tx.ExecContext(ctx, "SET LOCAL TimeZone = 'UTC'"); err != nil {
+	// Timestamps without a time zone are read as UTC, as the CSV reader
+	// does. Both settings go in one round trip.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL TimeZone = 'UTC'", timeout.Milliseconds())); err != nil {
 		return records.Result{}, err
 	}
 	columns, err := queryColumns(ctx, tx, req.Query)

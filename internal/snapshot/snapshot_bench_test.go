@@ -68,9 +68,9 @@ func largeSnapshot(b *testing.B) (*snapshot.Snapshot, *prometheus.Registry, int)
 //   - promhttp: both on every scrape, as client_golang's handler would.
 //   - handler, handler-gzip: the exporter's handler between two collections,
 //     serving the snapshot's encoding made once per change.
-//   - handler-after-collection: a collection replaces a family's values
-//     before every scrape, so every scrape encodes the snapshot again: the
-//     cost of the first scrape after a collection.
+//   - handler-after-collection: a collection changes the snapshot before
+//     every scrape, so the snapshot is encoded again each time (by the
+//     collection, in the variant scraped): what a change costs.
 func BenchmarkScrape(b *testing.B) {
 	snap, reg, series := largeSnapshot(b)
 	b.Run("gather", func(b *testing.B) {

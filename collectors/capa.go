@@ -132,6 +132,7 @@ func (capa) NewTargets() any {
 func (f capa) Shape(s *Settings) *records.Shape {
 	opts := s.Options.(*capaOptions)
 	sh := records.NewShape(s.ColumnsWith(f))
+	sh.Unique(records.DuplicateReason("action_ref"), "action_ref")
 	raised, due, closed, reviewed := sh.Col("raised_at"), sh.Col("due_at"), sh.Col("closed_at"), sh.Col("effectiveness_reviewed_at")
 	rejectFuture(sh, "raised_at", "closed_at", "effectiveness_reviewed_at")
 	sh.Reject("due_before_raised", records.Lt(due, raised))

@@ -118,6 +118,7 @@ func covertWindowMeasure(i int) string { return fmt.Sprintf("in_window_%d", i) }
 func (f covertTests) Shape(s *Settings) *records.Shape {
 	opts := s.Options.(*covertTestsOptions)
 	sh := records.NewShape(s.ColumnsWith(f))
+	sh.Unique(records.DuplicateReason("test_ref"), "test_ref")
 	rejectFuture(sh, "conducted_at")
 	failed := records.Eq(sh.Col("result"), records.Text("fail"))
 	sh.Reject("missing_failure_cause", records.And(failed, records.IsNull(sh.Col("failure_cause"))))

@@ -73,6 +73,7 @@ func (equipment) NewTargets() any {
 
 func (f equipment) Shape(s *Settings) *records.Shape {
 	sh := records.NewShape(s.ColumnsWith(f))
+	sh.Unique(records.DuplicateReason("asset_ref"), "asset_ref")
 	rejectFuture(sh, "status_since")
 	sh.GroupBy("site", sh.Col("site"))
 	sh.GroupBy("equipment_type", sh.Col("equipment_type"))

@@ -202,6 +202,7 @@ func incidentsTargetExpr(sh *records.Shape, s *Settings) records.Expr {
 func (f incidents) Shape(s *Settings) *records.Shape {
 	opts := s.Options.(*incidentsOptions)
 	sh := records.NewShape(s.ColumnsWith(f))
+	sh.Unique(records.DuplicateReason("incident_ref"), "incident_ref")
 	rejectFuture(sh, "reported_at", "resolved_at")
 	reported, resolved := sh.Col("reported_at"), sh.Col("resolved_at")
 	sh.Reject("resolved_before_reported", records.Lt(resolved, reported))

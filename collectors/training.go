@@ -28,6 +28,10 @@ const (
 
 var trainingStates = []string{trainingCurrent, trainingExpired, trainingNeverCompleted}
 
+// reasonDuplicateRequirement rejects every record of a person and course that
+// has more than one.
+const reasonDuplicateRequirement = "duplicate_requirement"
+
 type trainingOptions struct {
 	// ExpiringWithin is how far ahead a current requirement counts as
 	// expiring soon, so that refresher training can be booked in time.
@@ -87,6 +91,9 @@ func (training) NewTargets() any {
 func (f training) Shape(s *Settings) *records.Shape {
 	opts := s.Options.(*trainingOptions)
 	sh := records.NewShape(s.ColumnsWith(f))
+	// A requirement is one course of one person: the same course held twice
+	// by one person is one requirement exported twice.
+	sh.Unique(reasonDuplicateRequirement, "person_ref", "course")
 	completed, expires := sh.Col("completed_at"), sh.Col("expires_at")
 	rejectFuture(sh, "completed_at")
 	sh.Reject("expires_before_completed", records.Lt(expires, completed))

@@ -436,7 +436,9 @@ INSERT INTO asset_register (asset_id, site_code, asset_class, is_critical, curre
 ('HBR-CCTV-901', 'HARBOUR', 'CCTV', FALSE, 'IN_REPAIR', now() - interval '259200 seconds'),
 ('STH-ASSET-017', 'SOUTH', NULL, TRUE, 'IN_SERVICE', now() - interval '3456000 seconds'),
 ('WST-CCTV-001', 'WEST', 'CCTV', FALSE, 'IN_SERVICE', now() - interval '7776000 seconds'),
-('NTH-XRAY-950', 'NORTH', 'XRAY', TRUE, 'IN_SERVICE', now() + interval '172800 seconds');
+('NTH-XRAY-950', 'NORTH', 'XRAY', TRUE, 'IN_SERVICE', now() + interval '172800 seconds'),
+('VAL-ETD-901', 'VALLEY', 'ETD', TRUE, 'IN_SERVICE', now() - interval '1728000 seconds'),
+('VAL-ETD-901 ', 'VALLEY', 'ETD', TRUE, 'IN_SERVICE', now() - interval '1728000 seconds');
 
 INSERT INTO incident_log (incident_no, site_code, category, priority, summary, opened_at, closed_at) VALUES
 ('INC-000001', 'NORTH', 'Suspicious behaviour', 'P4', 'Suspicious behaviour reported', now() - interval '63043176 seconds', now() - interval '62447971 seconds'),
@@ -3654,7 +3656,9 @@ INSERT INTO incident_log (incident_no, site_code, category, priority, summary, o
 ('INC-003201', 'HARBOUR', 'Perimeter breach', 'P2', 'Perimeter fence breach', now() - interval '259200 seconds', now() - interval '345600 seconds'),
 ('INC-003202', 'SOUTH', 'Prohibited item', 'URGENT', 'Prohibited item found at screening', now() - interval '518400 seconds', now() - interval '432000 seconds'),
 ('INC-003203', 'NORTH', 'Other', 'P4', 'Other security occurrence', NULL, now() - interval '1036800 seconds'),
-('INC-003204', 'VALLEY', 'Cyber', 'P3', 'Cyber security event', now() + interval '86400 seconds', NULL);
+('INC-003204', 'VALLEY', 'Cyber', 'P3', 'Cyber security event', now() + interval '86400 seconds', NULL),
+('INC-003205', 'NORTH', 'Prohibited item', 'P4', 'Prohibited item found at screening', now() - interval '172800 seconds', now() - interval '162000 seconds'),
+('INC-003205 ', 'NORTH', 'Prohibited item', 'P4', 'Prohibited item found at screening', now() - interval '172800 seconds', now() - interval '162000 seconds');
 
 INSERT INTO capa_register (action_id, site_code, action_type, raised_from, priority, raised_on, target_date, completed_on, effectiveness_checked_on) VALUES
 ('CA-00001', 'NORTH', 'PREVENTIVE', 'INCIDENT', 'Medium', now() - interval '62806950 seconds', now() - interval '58471406 seconds', now() - interval '60163164 seconds', now() - interval '59146535 seconds'),
@@ -4594,7 +4598,9 @@ INSERT INTO capa_register (action_id, site_code, action_type, raised_from, prior
 ('CA-00933', 'HARBOUR', 'CORRECTIVE', 'AUDIT', 'High', now() - interval '1728000 seconds', now() - interval '2592000 seconds', NULL, NULL),
 ('CA-00934', 'SOUTH', 'PREVENTIVE', 'INSPECTION', 'Low', now() - interval '1296000 seconds', now() + interval '3456000 seconds', now() - interval '1382400 seconds', NULL),
 ('CA-00935', 'NORTH', 'CORRECTIVE', 'INCIDENT', 'Medium', now() - interval '6912000 seconds', now() - interval '3456000 seconds', now() - interval '3888000 seconds', now() - interval '4320000 seconds'),
-('CA-00936', 'VALLEY', 'IMPROVEMENT', 'STAFF_REPORT', 'Low', now() - interval '777600 seconds', now() + interval '5184000 seconds', NULL, NULL);
+('CA-00936', 'VALLEY', 'IMPROVEMENT', 'STAFF_REPORT', 'Low', now() - interval '777600 seconds', now() + interval '5184000 seconds', NULL, NULL),
+('CA-00937', 'VALLEY', 'PREVENTIVE', 'AUDIT', 'Medium', now() - interval '4320000 seconds', now() - interval '864000 seconds', now() - interval '1296000 seconds', now() - interval '432000 seconds'),
+('CA-00937 ', 'VALLEY', 'PREVENTIVE', 'AUDIT', 'Medium', now() - interval '4320000 seconds', now() - interval '864000 seconds', now() - interval '1296000 seconds', now() - interval '432000 seconds');
 
 INSERT INTO training_records (person_id, site_code, staff_category, course_code, completed_on, valid_until) VALUES
 ('P000001', 'HARBOUR', 'CON', 'AWARENESS', now() - interval '33530892 seconds', now() - interval '1994892 seconds'),
@@ -18203,7 +18209,9 @@ INSERT INTO training_records (person_id, site_code, staff_category, course_code,
 ('P009901', 'HARBOUR', 'OPS', 'AWARENESS', now() - interval '8640000 seconds', now() - interval '17280000 seconds'),
 ('P009902', 'NORTH', 'OPS', 'FIRE_SAFETY', now() - interval '2592000 seconds', now() + interval '28944000 seconds'),
 ('P009903', NULL, 'CON', 'AWARENESS', now() - interval '5184000 seconds', now() + interval '26352000 seconds'),
-('P009904', 'SOUTH', 'SUP', 'EMERGENCY', now() + interval '432000 seconds', now() + interval '31968000 seconds');
+('P009904', 'SOUTH', 'SUP', 'EMERGENCY', now() + interval '432000 seconds', now() + interval '31968000 seconds'),
+('P009905', 'VALLEY', 'OPS', 'AWARENESS', now() - interval '8640000 seconds', now() + interval '22896000 seconds'),
+('P009905', 'VALLEY', 'OPS', 'SECURITY_AWARENESS', now() - interval '8640000 seconds', now() + interval '22896000 seconds');
 
 INSERT INTO security_tests (test_id, site_code, test_kind, tester, tested_at, outcome, root_cause, capa_ref) VALUES
 ('CT-00001', 'NORTH', 'STI', 'INTERNAL', now() - interval '63027472 seconds', 'PASS', NULL, NULL),
@@ -18929,6 +18937,8 @@ INSERT INTO security_tests (test_id, site_code, test_kind, tester, tested_at, ou
 ('CT-00719', 'SOUTH', 'STI', 'CONTRACTOR', now() - interval '149225 seconds', 'PASS', NULL, NULL),
 ('CT-00720', 'HARBOUR', 'STI', 'INTERNAL', now() - interval '2851200 seconds', 'FAIL', NULL, NULL),
 ('CT-00721', 'SOUTH', 'VEHICLE', 'CONTRACTOR', now() - interval '691200 seconds', 'INCONCLUSIVE', NULL, NULL),
-('CT-00722', 'NORTH', 'ACCESS', 'INTERNAL', now() + interval '259200 seconds', 'PASS', NULL, NULL);
+('CT-00722', 'NORTH', 'ACCESS', 'INTERNAL', now() + interval '259200 seconds', 'PASS', NULL, NULL),
+('CT-00723', 'NORTH', 'STAFF', 'INTERNAL', now() - interval '1036800 seconds', 'PASS', NULL, NULL),
+('CT-00723 ', 'NORTH', 'STAFF', 'INTERNAL', now() - interval '1036800 seconds', 'PASS', NULL, NULL);
 
 COMMIT;

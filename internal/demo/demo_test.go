@@ -350,12 +350,15 @@ func TestBadRecordsAreRejected(t *testing.T) {
 	if err := d.WriteCSV(dir, anchor); err != nil {
 		t.Fatal(err)
 	}
+	// Each family also has one record exported twice (its reference padded
+	// the second time; in training, the course in capitals): both copies
+	// are rejected as duplicates, 2 records under one reason.
 	want := map[string]map[string]float64{
-		"equipment":    {"unknown_status": 1, "missing_equipment_type": 1, "unknown_site": 1, "future_status_since": 1},
-		"incidents":    {"resolved_before_reported": 1, "unknown_severity": 1, "missing_reported_at": 1, "future_reported_at": 1},
-		"capa":         {"due_before_raised": 1, "closed_before_raised": 1, "reviewed_before_closed": 1, "unknown_kind": 1},
-		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1},
-		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1},
+		"equipment":    {"unknown_status": 1, "missing_equipment_type": 1, "unknown_site": 1, "future_status_since": 1, "duplicate_asset_ref": 2},
+		"incidents":    {"resolved_before_reported": 1, "unknown_severity": 1, "missing_reported_at": 1, "future_reported_at": 1, "duplicate_incident_ref": 2},
+		"capa":         {"due_before_raised": 1, "closed_before_raised": 1, "reviewed_before_closed": 1, "unknown_kind": 1, "duplicate_action_ref": 2},
+		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
+		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
 	}
 	for name, reasons := range want {
 		f, _ := collectors.Lookup(name)

@@ -164,6 +164,10 @@ func (g gen) equipment() []Asset {
 		Asset{Ref: "STH-ASSET-017", Site: "south", Critical: true, Status: "serviceable", StatusSince: at(-40 * day)},
 		Asset{Ref: "WST-CCTV-001", Site: "west", Type: "cctv", Status: "serviceable", StatusSince: at(-90 * day)},
 		Asset{Ref: "NTH-XRAY-950", Site: "north", Type: "xray", Critical: true, Status: "serviceable", StatusSince: at(2 * day)},
+		// An asset exported twice, the second time with its reference
+		// padded: both copies are rejected as duplicate_asset_ref.
+		Asset{Ref: "VAL-ETD-901", Site: "valley", Type: "explosive_trace_detection", Critical: true, Status: "serviceable", StatusSince: at(-20 * day)},
+		Asset{Ref: "VAL-ETD-901 ", Site: "valley", Type: "explosive_trace_detection", Critical: true, Status: "serviceable", StatusSince: at(-20 * day)},
 	)
 }
 
@@ -211,11 +215,16 @@ func (g gen) incidents() []Incident {
 		Incident{Site: "south", Category: "prohibited_item", Severity: "urgent", Reported: at(-6 * day), Resolved: at(-5 * day)},
 		Incident{Site: "north", Category: "other", Severity: "low", Resolved: at(-12 * day)},
 		Incident{Site: "valley", Category: "cyber", Severity: "medium", Reported: at(day)},
+		Incident{Site: "north", Category: "prohibited_item", Severity: "low", Reported: at(-2 * day), Resolved: at(-2*day + 3*time.Hour)},
 	)
 	for i := range out {
 		out[i].Ref = fmt.Sprintf("INC-%06d", i+1)
 	}
-	return out
+	// The last incident exported twice, the second time with its
+	// reference padded: both copies are rejected as duplicate_incident_ref.
+	dup := out[len(out)-1]
+	dup.Ref += " "
+	return append(out, dup)
 }
 
 // Covert tests and corrective and preventive actions.
@@ -334,19 +343,29 @@ func (g gen) testsAndActions() ([]CovertTest, []Action) {
 		Action{Site: "south", Kind: "preventive", Origin: "inspection", Priority: "low", Raised: at(-15 * day), Due: at(40 * day), Closed: at(-16 * day)},
 		Action{Site: "north", Kind: "corrective", Origin: "incident", Priority: "medium", Raised: at(-80 * day), Due: at(-40 * day), Closed: at(-45 * day), Reviewed: at(-50 * day)},
 		Action{Site: "valley", Kind: "improvement", Origin: "staff_report", Priority: "low", Raised: at(-9 * day), Due: at(60 * day)},
+		Action{Site: "valley", Kind: "preventive", Origin: "audit", Priority: "medium", Raised: at(-50 * day), Due: at(-10 * day), Closed: at(-15 * day), Reviewed: at(-5 * day)},
 	)
 	for i := len(all); i < len(out); i++ {
 		out[i].Ref = fmt.Sprintf("CA-%05d", i+1)
 	}
+	// The last action exported twice, the second time with its reference
+	// padded: both copies are rejected as duplicate_action_ref.
+	action := out[len(out)-1]
+	action.Ref += " "
+	out = append(out, action)
 	tests = append(tests,
 		CovertTest{Site: "harbour", Type: "screening_threat_item", ConductedBy: "internal", Conducted: at(-33 * day), Result: "fail"},
 		CovertTest{Site: "south", Type: "vehicle_search", ConductedBy: "third_party", Conducted: at(-8 * day), Result: "inconclusive"},
 		CovertTest{Site: "north", Type: "access_control", ConductedBy: "internal", Conducted: at(3 * day), Result: "pass"},
+		CovertTest{Site: "north", Type: "staff_search", ConductedBy: "internal", Conducted: at(-12 * day), Result: "pass"},
 	)
 	for i := range tests {
 		tests[i].Ref = fmt.Sprintf("CT-%05d", i+1)
 	}
-	return tests, out
+	// And the last test, padded likewise: duplicate_test_ref.
+	test := tests[len(tests)-1]
+	test.Ref += " "
+	return append(tests, test), out
 }
 
 // Training.
@@ -426,5 +445,11 @@ func (g gen) training() []Requirement {
 		Requirement{Person: "P009902", Site: "north", Role: "operational", Course: "fire_safety", Completed: at(-30 * day), Expires: at(335 * day)},
 		Requirement{Person: "P009903", Role: "third_party", Course: "security_awareness", Completed: at(-60 * day), Expires: at(305 * day)},
 		Requirement{Person: "P009904", Site: "south", Role: "supervisor_manager", Course: "emergency_response", Completed: at(5 * day), Expires: at(370 * day)},
+		// One requirement exported twice, the second time under the course
+		// name in capitals (a code the source system does not know, so the
+		// record query passes it through): the exporter lower-cases both to
+		// security_awareness and rejects both as duplicate_requirement.
+		Requirement{Person: "P009905", Site: "valley", Role: "operational", Course: "security_awareness", Completed: at(-100 * day), Expires: at(265 * day)},
+		Requirement{Person: "P009905", Site: "valley", Role: "operational", Course: "SECURITY_AWARENESS", Completed: at(-100 * day), Expires: at(265 * day)},
 	)
 }

@@ -114,6 +114,15 @@ func (s *Server) NewDatabase(name string) (string, error) {
 	return u.String(), nil
 }
 
+// OpenDatabase creates an empty database and opens a connection pool to it.
+func (s *Server) OpenDatabase(name string) (*sql.DB, error) {
+	dsn, err := s.NewDatabase(name)
+	if err != nil {
+		return nil, err
+	}
+	return sql.Open("postgres", dsn)
+}
+
 func (s *Server) run(tool string, args ...string) error {
 	path := filepath.Join(s.bin, tool)
 	cmd := exec.Command(path, args...)

@@ -2,6 +2,7 @@ package records
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -9,12 +10,21 @@ import (
 
 // Aggregator groups records in Go, as the SQL from AggregateSQL groups them in
 // PostgreSQL. It keeps one entry per group, never the records themselves.
+//
+// A shape with identities (Shape.Unique) needs two passes over the records:
+// CountIdentity for every record, then Add for every record. Only the
+// identities are kept between the passes, not the records.
 type Aggregator struct {
 	shape      *Shape
 	env        Env
 	rejections []rejection
 	groups     map[string]*Group
 	keyBuf     []string
+	// copies holds, per identity, how many counted records have each value
+	// (saturating at 2); from the first Add on, only the values of copies.
+	copies []map[string]uint8
+	adding bool
+	idBuf  []byte
 }
 
 // NewAggregator starts an aggregation at the evaluation time in env.
@@ -25,11 +35,82 @@ func (s *Shape) NewAggregator(env Env) *Aggregator {
 		rejections: s.rejections(),
 		groups:     map[string]*Group{},
 		keyBuf:     make([]string, len(s.Keys)),
+		copies:     make([]map[string]uint8, len(s.Identities)),
 	}
+}
+
+// CountIdentity counts a record under each identity of the shape, reading its
+// identity columns only. A record is a copy only of records counted here: with
+// identities, count every record that will be added, all before the first Add.
+func (a *Aggregator) CountIdentity(rec Record) {
+	if a.adding {
+		panic("records: CountIdentity after Add")
+	}
+	for i := range a.shape.Identities {
+		key, ok := a.identity(i, rec)
+		if !ok {
+			continue
+		}
+		m := a.copies[i]
+		if m == nil {
+			m = map[string]uint8{}
+			a.copies[i] = m
+		}
+		if n := m[string(key)]; n < 2 {
+			m[string(key)] = n + 1
+		}
+	}
+}
+
+// identity is the record's value of identity i as exact bytes (a composite
+// one length-prefixed, so that no two values meet), false when it holds a
+// NULL.
+func (a *Aggregator) identity(i int, rec Record) ([]byte, bool) {
+	cols := a.shape.Identities[i].index
+	buf := a.idBuf[:0]
+	for _, c := range cols {
+		v := rec[c]
+		if v.Kind != KindString {
+			return nil, false
+		}
+		if len(cols) > 1 {
+			buf = binary.AppendUvarint(buf, uint64(len(v.S)))
+		}
+		buf = append(buf, v.S...)
+	}
+	a.idBuf = buf
+	return buf, true
+}
+
+// startAdding ends the counting: it keeps the values of copies only, so that
+// the values seen once can be freed while the records are added.
+func (a *Aggregator) startAdding() {
+	a.adding = true
+	for i, m := range a.copies {
+		dups := map[string]uint8{}
+		for k, n := range m {
+			if n > 1 {
+				dups[k] = n
+			}
+		}
+		a.copies[i] = dups
+	}
+}
+
+func (a *Aggregator) duplicate(i int, rec Record) bool {
+	key, ok := a.identity(i, rec)
+	if !ok {
+		return false
+	}
+	_, dup := a.copies[i][string(key)]
+	return dup
 }
 
 // Add validates one record and counts it in its group, or as rejected.
 func (a *Aggregator) Add(rec Record) {
+	if !a.adding {
+		a.startAdding()
+	}
 	if reason := a.reject(rec); reason != "" {
 		a.AddRejected(reason)
 		return
@@ -63,6 +144,11 @@ func (a *Aggregator) AddRejected(reason string) {
 }
 
 func (a *Aggregator) reject(rec Record) string {
+	for i, id := range a.shape.Identities {
+		if a.duplicate(i, rec) {
+			return id.Reason
+		}
+	}
 	for i, v := range rec {
 		if v.Kind == KindInvalid {
 			return InvalidReason(a.shape.Columns[i].Name)

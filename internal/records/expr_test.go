@@ -14,20 +14,7 @@ import (
 // and in PostgreSQL over the same rows, NULLs included, and requires the same
 // answer: PostgreSQL is the reference for SQL's three-valued logic.
 func TestExpressionsAgreeWithPostgres(t *testing.T) {
-	server, err := pgtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	dsn, err := server.NewDatabase("expressions")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testDB(t, "expressions")
 
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	s := NewShape([]Column{
@@ -80,6 +67,23 @@ func TestExpressionsAgreeWithPostgres(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testDB starts a PostgreSQL server for one test and connects to a new
+// database in it; both go when the test ends.
+func testDB(t *testing.T, name string) *sql.DB {
+	t.Helper()
+	server, err := pgtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(server.Close)
+	db, err := server.OpenDatabase(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // evalInPostgres selects the expression over one row given as parameters.

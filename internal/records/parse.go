@@ -20,13 +20,13 @@ var timeLayouts = []string{
 // ParseCell reads a text cell as a value of the column's type, normalised as
 // AggregateSQL normalises a database column.
 func ParseCell(c Column, raw string) Value {
-	raw = strings.TrimSpace(raw)
+	raw = strings.Trim(raw, trimmed)
 	if raw == "" {
 		return Value{}
 	}
 	switch c.Type {
 	case TypeEnum:
-		return Str(strings.ToLower(raw))
+		return Str(lowerASCII(raw))
 	case TypeBool:
 		switch strings.ToLower(raw) {
 		case "t", "true", "y", "yes", "on", "1":
@@ -44,4 +44,21 @@ func ParseCell(c Column, raw string) Value {
 		return Value{Kind: KindInvalid}
 	}
 	return Str(raw)
+}
+
+// lowerASCII lower-cases A-Z only, as PostgreSQL's lower() does under the C
+// collation: enum vocabularies are ASCII, and Unicode case mapping is not
+// the same in Go and in every database locale.
+func lowerASCII(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for j := i; j < len(b); j++ {
+		if 'A' <= b[j] && b[j] <= 'Z' {
+			b[j] += 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -71,7 +71,20 @@ type Shape struct {
 	Checks   []Check
 	Keys     []Key
 	Measures []Measure
-	index    map[string]int
+	// Identities are the record identities declared with Unique.
+	Identities []Identity
+	index      map[string]int
+}
+
+// Identity is what identifies one record in its source system: one or more
+// text or enum columns, compared as normalised (trimmed, enums lower-cased).
+// Every record whose identity another record shares is rejected for Reason,
+// each copy alike: which copy is right cannot be told, and keeping the first
+// would make the result depend on the order of the rows.
+type Identity struct {
+	Reason  string
+	Columns []string
+	index   []int
 }
 
 // NewShape starts a shape with the given record contract.
@@ -104,6 +117,28 @@ func (s *Shape) Column(name string) (Column, bool) {
 
 // Reject adds a record check.
 func (s *Shape) Reject(reason string, bad Expr) { s.Checks = append(s.Checks, Check{reason, bad}) }
+
+// Unique declares a record identity: records that share their values of the
+// columns (none of them NULL) are all rejected for reason. Only text and enum
+// columns can identify a record. A record with a NULL in one of the columns
+// is no copy of anything; a required column rejects it as missing_<column>.
+func (s *Shape) Unique(reason string, columns ...string) {
+	if len(columns) == 0 {
+		panic("records: an identity needs at least one column")
+	}
+	id := Identity{Reason: reason, Columns: slices.Clone(columns)}
+	for _, name := range columns {
+		i, ok := s.index[name]
+		if !ok {
+			panic("records: shape has no column " + name)
+		}
+		if t := s.Columns[i].Type; t != TypeText && t != TypeEnum {
+			panic(fmt.Sprintf("records: identity column %s is a %s column; only text and enum columns identify a record", name, t))
+		}
+		id.index = append(id.index, i)
+	}
+	s.Identities = append(s.Identities, id)
+}
 
 // GroupBy adds a grouping key.
 func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }
@@ -138,11 +173,20 @@ func MissingReason(column string) string { return "missing_" + column }
 func UnknownReason(column string) string { return "unknown_" + column }
 func InvalidReason(column string) string { return "invalid_" + column }
 
+// DuplicateReason is the usual reason of an identity of one column.
+func DuplicateReason(column string) string { return "duplicate_" + column }
+
 // ReasonMalformedRow rejects a CSV row whose field count differs from the header.
 const ReasonMalformedRow = "malformed_row"
 
 // rejection is one step of record validation, in order: the first that
 // applies names the reason. The same list renders the SQL CASE and runs in Go.
+//
+// The duplicate checks of the identities come before every rejection in this
+// list (and before a CSV cell that cannot be read): a copy is counted as a
+// copy whatever else is wrong with it, so that duplicate_<column> counts
+// every record that shares its identity. A record whose identity holds a NULL
+// is no copy, so a missing reference is still counted as missing_<column>.
 type rejection struct {
 	reason string
 	bad    Expr
@@ -176,6 +220,9 @@ func (s *Shape) rejections() []rejection {
 // ones included: the vocabulary of the rejected-records metric.
 func (s *Shape) Reasons() []string {
 	out := []string{ReasonMalformedRow}
+	for _, id := range s.Identities {
+		out = append(out, id.Reason)
+	}
 	for _, c := range s.Columns {
 		if c.Type == TypeBool || c.Type == TypeTime {
 			out = append(out, InvalidReason(c.Name))

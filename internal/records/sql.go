@@ -12,12 +12,22 @@ import (
 // query must not return a column of that name.
 const RejectColumn = "sems_reject"
 
+// copiesColumn names the count of records sharing identity i.
+func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }
+
 // AggregateSQL wraps a user's record query so that PostgreSQL validates and
 // groups the records, returning one row per group: the rejection reason, the
 // keys, the record count and the measures. present reports which contract
 // columns the record query returns; a missing optional column reads as NULL,
 // a missing required one is an error. The query's only parameter, $1, is the
 // evaluation time.
+//
+// The layers, innermost first: the record query; its columns normalised as
+// the CSV reader normalises a cell; for each identity, the number of records
+// that share it (a window count, the cheapest way measured; see
+// docs/benchmarks.md); the rejection reason; the groups. OFFSET 0 keeps
+// PostgreSQL from inlining the reason into every expression that reads it:
+// it is computed once per record, and the few groups are then hashed.
 func (s *Shape) AggregateSQL(query string, present func(column string) bool) (string, error) {
 	var missing []string
 	norm := make([]string, len(s.Columns))
@@ -36,6 +46,14 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 
 	var reject strings.Builder
 	reject.WriteString("CASE")
+	for i, id := range s.Identities {
+		cond := make([]string, 0, len(id.Columns)+1)
+		for _, c := range id.Columns {
+			cond = append(cond, s.Col(c).SQL()+" IS NOT NULL")
+		}
+		cond = append(cond, "r."+copiesColumn(i)+" > 1")
+		fmt.Fprintf(&reject, " WHEN (%s) THEN %s", strings.Join(cond, " AND "), pq.QuoteLiteral(id.Reason))
+	}
 	for _, r := range s.rejections() {
 		fmt.Fprintf(&reject, " WHEN %s THEN %s", r.bad.SQL(), pq.QuoteLiteral(r.reason))
 	}
@@ -56,24 +74,48 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		groupBy[i] = strconv.Itoa(i + 1)
 	}
 
-	query = TrimQuery(query)
-	return fmt.Sprintf("SELECT %s\nFROM (SELECT r.*, %s AS %s\n  FROM (SELECT %s\n    FROM (%s\n) AS src) AS r) AS r\nGROUP BY %s",
+	recs := fmt.Sprintf("(SELECT %s\n    FROM (%s\n) AS src)", strings.Join(norm, ", "), TrimQuery(query))
+	if len(s.Identities) > 0 {
+		// A NULL in an identity makes a partition of its own; the reason
+		// ignores it, as a record with a NULL identity is no copy.
+		counts := make([]string, len(s.Identities))
+		for i, id := range s.Identities {
+			cols := make([]string, len(id.Columns))
+			for j, c := range id.Columns {
+				cols[j] = s.Col(c).SQL()
+			}
+			counts[i] = fmt.Sprintf("count(*) OVER (PARTITION BY %s) AS %s", strings.Join(cols, ", "), copiesColumn(i))
+		}
+		recs = fmt.Sprintf("(SELECT r.*, %s\n    FROM %s AS r)", strings.Join(counts, ", "), recs)
+	}
+	return fmt.Sprintf("SELECT %s\nFROM (SELECT r.*, %s AS %s\n  FROM %s AS r\n  OFFSET 0) AS r\nGROUP BY %s",
 		strings.Join(selects, ", "), reject.String(), RejectColumn,
-		strings.Join(norm, ", "), query, strings.Join(groupBy, ", ")), nil
+		recs, strings.Join(groupBy, ", ")), nil
 }
+
+// trimmed are the characters trimmed from both ends of a text cell, in SQL
+// and in Go alike: ASCII white space, as btrim's default (a space) is too
+// little for exports and Unicode white space is not the same set in both.
+const trimmed = " \t\n\v\f\r"
+
+// trimmedSQL is trimmed as a PostgreSQL string constant.
+const trimmedSQL = `E' \t\n\x0B\f\r'`
 
 // normalizeSQL gives a source column the shape the CSV reader gives a cell:
 // text trimmed with empty meaning NULL, enums lower-cased, the rest cast.
+// Text is compared byte by byte (COLLATE "C"), as Go compares strings, and
+// lower-cased in ASCII only, whatever the database's locale.
 func normalizeSQL(t Type, src string) string {
+	text := "NULLIF(btrim(" + src + "::text COLLATE \"C\", " + trimmedSQL + "), '')"
 	switch t {
 	case TypeEnum:
-		return "lower(NULLIF(btrim(" + src + "::text), ''))"
+		return "lower(" + text + ")"
 	case TypeBool:
 		return src + "::boolean"
 	case TypeTime:
 		return src + "::timestamptz"
 	}
-	return "NULLIF(btrim(" + src + "::text), '')"
+	return text
 }
 
 // TrimQuery strips the white space and semicolons around a record query so

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
@@ -86,8 +85,7 @@ families:
 `)
 	logs := &syncBuffer{}
 	snap := snapshot.New()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(snap)
+	reg := snap // scrapes read the snapshot only
 	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)

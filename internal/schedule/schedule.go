@@ -147,7 +147,11 @@ func (j *job) collect(parent context.Context) {
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
-	j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, start, took)
+	if err := j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, start, took); err != nil {
+		j.snap.Failed(j.fam.Name, took)
+		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
+		return
+	}
 	// Rejected records are logged by reason and count only: their content
 	// may identify a person.
 	attrs := []any{"records", res.Read(), "duration", took}

@@ -123,8 +123,7 @@ families:
 `)
 	logs := &syncBuffer{}
 	snap := snapshot.New()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(snap)
+	reg := snap // scrapes read the snapshot only
 	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -276,8 +275,7 @@ func TestConcurrentScrapesAndReloads(t *testing.T) {
 	variants := []string{full, full[:cut+1]}
 
 	snap := snapshot.New()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(snap)
+	reg := snap // scrapes read the snapshot only
 	logger := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
 
 	var (

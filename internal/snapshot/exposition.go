@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 )
 
@@ -46,7 +46,7 @@ type encoding struct {
 // changed once published: a new variant or version is a new exposition.
 type exposition struct {
 	version  uint64
-	metrics  []prometheus.Metric
+	families []*dto.MetricFamily
 	variants map[variant]*encoding
 }
 
@@ -63,11 +63,14 @@ func (s *Snapshot) encoded(v variant) (*encoding, error) {
 	defer s.encoding.Unlock()
 	x := s.published.Load()
 	if x == nil {
-		metrics, version := s.current()
-		x = &exposition{version: version, metrics: metrics, variants: map[variant]*encoding{}}
+		mfs, version, err := s.gather()
+		if err != nil {
+			return nil, err
+		}
+		x = &exposition{version: version, families: mfs, variants: map[variant]*encoding{}}
 	}
 	if _, ok := x.variants[v]; !ok {
-		next := &exposition{version: x.version, metrics: x.metrics, variants: maps.Clone(x.variants)}
+		next := &exposition{version: x.version, families: x.families, variants: maps.Clone(x.variants)}
 		if err := next.add(v); err != nil {
 			return nil, err
 		}
@@ -88,11 +91,15 @@ func (s *Snapshot) refresh() {
 	if old == nil {
 		return // never scraped: the first scrape encodes
 	}
-	metrics, version := s.current()
+	mfs, version, err := s.gather()
+	if err != nil {
+		s.published.Store(nil) // the next scrape reports the error
+		return
+	}
 	if version == old.version {
 		return // another change's refresh already encoded this one
 	}
-	next := &exposition{version: version, metrics: metrics, variants: map[variant]*encoding{}}
+	next := &exposition{version: version, families: mfs, variants: map[variant]*encoding{}}
 	recent := time.Now().Add(-forgetAfter).UnixNano()
 	for v, e := range old.variants {
 		if served := e.served.Load(); served >= recent {
@@ -129,40 +136,22 @@ func (x *exposition) add(v variant) error {
 }
 
 func (x *exposition) encode(format expfmt.Format) (*encoding, error) {
-	// A registry of its own checks the metrics as the exporter's registry
-	// would: consistent labels, no duplicate series.
-	reg := prometheus.NewRegistry()
-	if err := reg.Register(frozen(x.metrics)); err != nil {
-		return nil, err
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
 	// About what a series takes as text, so that the buffer seldom grows
 	// (and copies) a couple of megabytes more than once.
-	buf.Grow(len(x.metrics) * 100)
-	if err := encode(&buf, format, mfs); err != nil {
+	series := 0
+	for _, mf := range x.families {
+		series += len(mf.Metric)
+	}
+	buf.Grow(series * 120)
+	if err := encode(&buf, format, x.families); err != nil {
 		return nil, err
 	}
 	e := &encoding{body: buf.Bytes(), size: buf.Len(), crc: crc32.ChecksumIEEE(buf.Bytes()), names: map[string]bool{}}
-	for _, mf := range mfs {
+	for _, mf := range x.families {
 		e.names[mf.GetName()] = true
 	}
 	return e, nil
-}
-
-// frozen is the snapshot's metrics at one version. It describes nothing, so
-// the registry checks each metric as it is collected rather than against
-// descriptions sent beforehand.
-type frozen []prometheus.Metric
-
-func (frozen) Describe(chan<- *prometheus.Desc) {}
-func (f frozen) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range f {
-		ch <- m
-	}
 }
 
 // deflated compresses the snapshot once. The stream ends with a sync flush:

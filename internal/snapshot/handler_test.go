@@ -48,7 +48,9 @@ func set(s *Snapshot, v float64) {
 	for _, site := range sites {
 		ms = append(ms, prometheus.MustNewConstMetric(testDesc, prometheus.GaugeValue, v, site))
 	}
-	s.Succeeded("equipment", ms, 3, map[string]float64{"missing_site": 1}, time.Unix(1773144000, 0), time.Second)
+	if err := s.Succeeded("equipment", ms, 3, map[string]float64{"missing_site": 1}, time.Unix(1773144000, 0), time.Second); err != nil {
+		panic(err)
+	}
 }
 
 // liveRegistry stands for the exporter's own metrics.
@@ -125,9 +127,7 @@ func TestHandlerMatchesPromhttp(t *testing.T) {
 	s := filled(t, 0.5)
 	live := liveRegistry()
 	h := s.Handler(live, slog.New(slog.DiscardHandler))
-	whole := prometheus.NewRegistry()
-	whole.MustRegister(s)
-	ref := promhttp.HandlerFor(prometheus.Gatherers{whole, live}, promhttp.HandlerOpts{})
+	ref := promhttp.HandlerFor(prometheus.Gatherers{s, live}, promhttp.HandlerOpts{})
 
 	for _, accept := range []string{"", "text/plain;version=0.0.4", protoAcc} {
 		for _, enc := range []string{"", "gzip", "deflate, gzip;q=0.5"} {

@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/sems-exporter/sems_exporter/collectors"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Family describes a configured family to the snapshot.
@@ -28,7 +27,8 @@ type Family struct {
 
 type state struct {
 	Family
-	metrics     []prometheus.Metric
+	// indicators are the family's metrics, gathered once when collected.
+	indicators  []*dto.MetricFamily
 	lastSuccess time.Time
 	duration    time.Duration
 	succeeded   bool
@@ -71,16 +71,23 @@ func (s *Snapshot) Configure(fams []Family) {
 	s.refresh()
 }
 
-// Succeeded records a successful collection and replaces the family's values.
-func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, at time.Time, took time.Duration) {
+// Succeeded records a successful collection and replaces the family's
+// values. The metrics are gathered and checked here, once: a metric a
+// registry would refuse fails the collection that made it, not every scrape.
+func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, at time.Time, took time.Duration) error {
+	indicators, err := gather(metrics)
+	if err != nil {
+		return err
+	}
 	s.update(family, func(st *state) {
-		st.metrics = metrics
+		st.indicators = indicators
 		st.lastSuccess = at
 		st.succeeded = true
 		st.read = read
 		st.rejected = rejected
 		st.duration = took
 	})
+	return nil
 }
 
 // Failed records a failed collection. The last good values stay, and the
@@ -131,43 +138,34 @@ var (
 		[]string{"family", "source"}, nil)
 )
 
-// Describe sends the health metrics and every registered family's metrics.
-func (s *Snapshot) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, intervalDesc, readDesc, rejectedDesc, runsDesc, failsDesc} {
-		ch <- d
-	}
-	for _, name := range collectors.Names() {
-		f, _ := collectors.Lookup(name)
-		f.Describe(ch)
-	}
+// Gather returns the latest values without timestamps: they are current
+// until the next collection replaces them.
+func (s *Snapshot) Gather() ([]*dto.MetricFamily, error) {
+	mfs, _, err := s.gather()
+	return mfs, err
 }
 
-// Collect sends the latest values without timestamps: they are current
-// until the next collection replaces them. The metrics are gathered under
-// the lock and sent after it, so a slow scraper never holds up a collection.
-func (s *Snapshot) Collect(ch chan<- prometheus.Metric) {
-	metrics, _ := s.current()
-	for _, m := range metrics {
-		ch <- m
-	}
-}
-
-// current returns the snapshot's metrics and the version they are.
-func (s *Snapshot) current() ([]prometheus.Metric, uint64) {
+// gather returns the snapshot's families and the version they are. The
+// health metrics are made and every family's indicators collected under
+// the lock; merging them happens after it, so that a slow scrape never
+// holds up a collection.
+func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var out []prometheus.Metric
+	var (
+		health []prometheus.Metric
+		parts  [][]*dto.MetricFamily
+	)
 	for _, name := range slices.Sorted(maps.Keys(s.families)) {
 		st := s.families[name]
 		l := []string{st.Name, st.Source}
 		gauge := func(d *prometheus.Desc, v float64) {
-			out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...))
+			health = append(health, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...))
 		}
 		gauge(successDesc, boolFloat(st.succeeded))
 		gauge(lastSuccessDesc, unixSeconds(st.lastSuccess))
 		gauge(durationDesc, st.duration.Seconds())
 		gauge(intervalDesc, st.Interval.Seconds())
-		out = append(out,
+		health = append(health,
 			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
 			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
 		if st.lastSuccess.IsZero() {
@@ -175,11 +173,19 @@ func (s *Snapshot) current() ([]prometheus.Metric, uint64) {
 		}
 		gauge(readDesc, st.read)
 		for _, reason := range st.Reasons {
-			out = append(out, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
+			health = append(health, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
 		}
-		out = append(out, st.metrics...)
+		parts = append(parts, st.indicators)
 	}
-	return out, s.version
+	version := s.version
+	s.mu.RUnlock()
+
+	healthFams, err := gather(health)
+	if err != nil {
+		return nil, 0, err
+	}
+	mfs, err := merge(append(parts, healthFams))
+	return mfs, version, err
 }
 
 func boolFloat(b bool) float64 {

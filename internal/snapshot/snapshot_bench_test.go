@@ -1,14 +1,13 @@
-package snapshot_test
+package snapshot
 
 import (
-	"io"
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,23 +17,23 @@ import (
 	"github.com/sems-exporter/sems_exporter/bench/dataset"
 	"github.com/sems-exporter/sems_exporter/collectors"
 	"github.com/sems-exporter/sems_exporter/internal/records"
-	"github.com/sems-exporter/sems_exporter/internal/snapshot"
 )
 
 // largeSnapshot is the snapshot of the benchmark dataset's 40 sites (at
 // 0.1x: every label combination already has records, so the series are
-// those of any larger scale), and a registry holding it as promhttp would
-// serve it.
-func largeSnapshot(b *testing.B) (*snapshot.Snapshot, *prometheus.Registry, int) {
+// those of any larger scale), and a registry holding the same indicators,
+// as client_golang's handler would serve them.
+func largeSnapshot(b *testing.B) (*Snapshot, *prometheus.Registry, int) {
 	b.Helper()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	spec := dataset.Spec{Scale: 0.1, Seed: 1, Now: now}
-	snap := snapshot.New()
-	var fams []snapshot.Family
+	snap := New()
+	var fams []Family
 	for _, name := range collectors.Names() {
-		fams = append(fams, snapshot.Family{Name: name, Source: "security_db", Interval: time.Minute})
+		fams = append(fams, Family{Name: name, Source: "security_db", Interval: time.Minute})
 	}
 	snap.Configure(fams)
+	var all []prometheus.Metric
 	for _, name := range collectors.Names() {
 		f, _ := collectors.Lookup(name)
 		settings := collectors.DefaultSettings(f, dataset.SiteCodes())
@@ -45,10 +44,14 @@ func largeSnapshot(b *testing.B) (*snapshot.Snapshot, *prometheus.Registry, int)
 			agg.Add(r)
 		}
 		res := agg.Result()
-		snap.Succeeded(name, f.Metrics(shape, res, settings), res.Read(), res.Rejected(), now, time.Second)
+		metrics := f.Metrics(shape, res, settings)
+		if err := snap.Succeeded(name, metrics, res.Read(), res.Rejected(), now, time.Second); err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, metrics...)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(snap)
+	reg.MustRegister(unchecked(all))
 	mfs, err := reg.Gather()
 	if err != nil {
 		b.Fatal(err)
@@ -88,8 +91,13 @@ func BenchmarkScrape(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
+		var buf bytes.Buffer
+		format := expfmt.NewFormat(expfmt.TypeTextPlain)
 		for b.Loop() {
-			encode(b, mfs)
+			buf.Reset()
+			if err := encode(&buf, format, mfs); err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.ReportMetric(float64(series), "series")
 	})
@@ -121,15 +129,6 @@ func serve(b *testing.B, h http.Handler, encoding string, before func(), series 
 		h.ServeHTTP(discard{header: http.Header{}}, req)
 	}
 	b.ReportMetric(float64(series), "series")
-}
-
-func encode(b *testing.B, mfs []*dto.MetricFamily) {
-	enc := expfmt.NewEncoder(io.Discard, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // discard is a response writer that keeps nothing, as a fast network would.

@@ -3,6 +3,7 @@ package records
 import (
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -12,31 +13,61 @@ import (
 // PostgreSQL. It keeps one entry per group, never the records themselves.
 //
 // A shape with identities (Shape.Unique) needs two passes over the records:
-// CountIdentity for every record, then Add for every record. Only the
-// identities are kept between the passes, not the records.
+// CountIdentity for every record, then Add for every record. Only a 128-bit
+// hash of each identity value is kept between the passes, about 16 bytes a
+// record, not the records nor the values.
 type Aggregator struct {
 	shape      *Shape
 	env        Env
 	rejections []rejection
 	groups     map[string]*Group
 	keyBuf     []string
-	// copies holds, per identity, how many counted records have each value
-	// (saturating at 2); from the first Add on, only the values of copies.
-	copies []map[string]uint8
+	// hash is hashIdentity, unless a test weakens it.
+	hash func([]byte) idHash
+	// seeds are hashIdentity's, random per aggregator.
+	seeds [2]maphash.Seed
+	// copies holds, per identity, the hash of every counted value; from the
+	// first Add on, sorted, only the hashes of the values counted twice or
+	// more.
+	copies [][]idHash
 	adding bool
 	idBuf  []byte
 }
 
 // NewAggregator starts an aggregation at the evaluation time in env.
 func (s *Shape) NewAggregator(env Env) *Aggregator {
-	return &Aggregator{
+	a := &Aggregator{
 		shape:      s,
 		env:        env,
 		rejections: s.rejections(),
 		groups:     map[string]*Group{},
 		keyBuf:     make([]string, len(s.Keys)),
-		copies:     make([]map[string]uint8, len(s.Identities)),
+		seeds:      [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		copies:     make([][]idHash, len(s.Identities)),
 	}
+	a.hash = a.hashIdentity
+	return a
+}
+
+// idHash is a 128-bit hash of an identity value: hashIdentity makes it of
+// two 64-bit hashes with independent random seeds. Records are taken for
+// copies when their hashes are equal, so a value counted once is rejected as
+// a copy if its hash meets another value's. Taking the hash for a random
+// function, among n values that happens with a probability of about
+// n*n/2^129: some 10^-27 at a million records, 10^-25 at ten million. The
+// seeds are made per aggregator, so values whose hashes meet cannot be
+// prepared in advance.
+type idHash [2]uint64
+
+func (a *Aggregator) hashIdentity(value []byte) idHash {
+	return idHash{maphash.Bytes(a.seeds[0], value), maphash.Bytes(a.seeds[1], value)}
+}
+
+func compareIDHash(x, y idHash) int {
+	if c := cmp.Compare(x[0], y[0]); c != 0 {
+		return c
+	}
+	return cmp.Compare(x[1], y[1])
 }
 
 // CountIdentity counts a record under each identity of the shape, reading its
@@ -47,17 +78,8 @@ func (a *Aggregator) CountIdentity(rec Record) {
 		panic("records: CountIdentity after Add")
 	}
 	for i := range a.shape.Identities {
-		key, ok := a.identity(i, rec)
-		if !ok {
-			continue
-		}
-		m := a.copies[i]
-		if m == nil {
-			m = map[string]uint8{}
-			a.copies[i] = m
-		}
-		if n := m[string(key)]; n < 2 {
-			m[string(key)] = n + 1
+		if key, ok := a.identity(i, rec); ok {
+			a.copies[i] = append(a.copies[i], a.hash(key))
 		}
 	}
 }
@@ -82,15 +104,16 @@ func (a *Aggregator) identity(i int, rec Record) ([]byte, bool) {
 	return buf, true
 }
 
-// startAdding ends the counting: it keeps the values of copies only, so that
-// the values seen once can be freed while the records are added.
+// startAdding ends the counting: it keeps the hashes of copies only, once
+// each, so that the hashes seen once can be freed while the records are added.
 func (a *Aggregator) startAdding() {
 	a.adding = true
-	for i, m := range a.copies {
-		dups := map[string]uint8{}
-		for k, n := range m {
-			if n > 1 {
-				dups[k] = n
+	for i, hashes := range a.copies {
+		slices.SortFunc(hashes, compareIDHash)
+		var dups []idHash
+		for j := 1; j < len(hashes); j++ {
+			if hashes[j] == hashes[j-1] && (j == 1 || hashes[j] != hashes[j-2]) {
+				dups = append(dups, hashes[j])
 			}
 		}
 		a.copies[i] = dups
@@ -102,7 +125,7 @@ func (a *Aggregator) duplicate(i int, rec Record) bool {
 	if !ok {
 		return false
 	}
-	_, dup := a.copies[i][string(key)]
+	_, dup := slices.BinarySearchFunc(a.copies[i], a.hash(key), compareIDHash)
 	return dup
 }
 

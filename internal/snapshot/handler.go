@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"golang.org/x/sync/singleflight"
 )
 
 // Handler serves the snapshot, as encoded when it last changed, followed by
@@ -24,14 +24,16 @@ import (
 // client_golang's handler speaks, OpenMetrics aside, as that handler does
 // by default.
 func (s *Snapshot) Handler(live prometheus.Gatherer, logger *slog.Logger) http.Handler {
-	return &handler{snap: s, live: live, logger: logger}
+	return &handler{snap: s, live: live, logger: logger, recent: map[variant]*liveEncoding{}}
 }
 
 type handler struct {
-	snap      *Snapshot
-	live      prometheus.Gatherer
-	logger    *slog.Logger
-	gathering singleflight.Group
+	snap   *Snapshot
+	live   prometheus.Gatherer
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	recent map[variant]*liveEncoding // live's metrics, by variant
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -71,38 +73,27 @@ func (h *handler) fail(w http.ResponseWriter, what string, err error) {
 	http.Error(w, fmt.Sprintf("%s: %v", what, err), http.StatusInternalServerError)
 }
 
-// encodeLive gathers and encodes live's metrics, and compresses them as the
-// final blocks of a deflate stream when the scrape asks for gzip. Scrapes
-// that arrive together share one gathering: with many scrapers, each
-// gathering its own would multiply the memory a scrape needs for no
-// fresher values.
-//
-// A family the snapshot also has would be exposed twice, which Prometheus
-// rejects: it is an error here as it would be in a single registry.
+// liveMaxAge is how old the exporter's own metrics served may be. Gathering
+// them (Go runtime, /proc) allocates more than the rest of a scrape does: a
+// second's delay bounds that cost whatever the number of scrapers, and no
+// one reads a process's memory or CPU time at a finer grain.
+const liveMaxAge = time.Second
+
+// encodeLive returns live's metrics encoded in the variant, gathered anew
+// if they are older than liveMaxAge. A family the snapshot also has would be
+// exposed twice, which Prometheus rejects: it is an error here as it would
+// be in a single registry.
 func (h *handler) encodeLive(v variant, taken map[string]bool) (*liveEncoding, error) {
-	res, err, _ := h.gathering.Do(fmt.Sprint(v), func() (any, error) {
-		mfs, err := h.live.Gather()
-		if err != nil {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	live, ok := h.recent[v]
+	if !ok || time.Since(live.at) >= liveMaxAge {
+		var err error
+		if live, err = h.gatherLive(v); err != nil {
 			return nil, err
 		}
-		out := &liveEncoding{}
-		for _, mf := range mfs {
-			out.names = append(out.names, mf.GetName())
-		}
-		var buf bytes.Buffer
-		if err := encode(&buf, v.format, mfs); err != nil {
-			return nil, err
-		}
-		out.body = buf.Bytes()
-		if v.gzip {
-			out.deflated = finalBlocks(out.body)
-		}
-		return out, nil
-	})
-	if err != nil {
-		return nil, err
+		h.recent[v] = live
 	}
-	live := res.(*liveEncoding)
 	for _, name := range live.names {
 		if taken[name] {
 			return nil, fmt.Errorf("metric family %s is both in the snapshot and among the exporter's own metrics", name)
@@ -111,9 +102,32 @@ func (h *handler) encodeLive(v variant, taken map[string]bool) (*liveEncoding, e
 	return live, nil
 }
 
+// gatherLive gathers and encodes live's metrics, and compresses them as the
+// final blocks of a deflate stream when the scrape asks for gzip.
+func (h *handler) gatherLive(v variant) (*liveEncoding, error) {
+	mfs, err := h.live.Gather()
+	if err != nil {
+		return nil, err
+	}
+	out := &liveEncoding{at: time.Now()}
+	for _, mf := range mfs {
+		out.names = append(out.names, mf.GetName())
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, v.format, mfs); err != nil {
+		return nil, err
+	}
+	out.body = buf.Bytes()
+	if v.gzip {
+		out.deflated = finalBlocks(out.body)
+	}
+	return out, nil
+}
+
 type liveEncoding struct {
 	body, deflated []byte
 	names          []string
+	at             time.Time
 }
 
 // A flate writer holds about a megabyte of state: scrapes reuse them.

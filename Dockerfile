@@ -34,6 +34,8 @@ FROM alpine:3.22.2
 RUN addgroup -S -g 10127 sems && adduser -S -D -H -u 10127 -G sems -s /sbin/nologin sems
 COPY --from=build /out/sems_exporter /usr/local/bin/sems_exporter
 USER 10127:10127
+# A soft heap limit, as the systemd unit sets it: see docs/deployment.md#memory.
+ENV GOMEMLIMIT=40MiB
 EXPOSE 10127
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:10127/-/healthy"]

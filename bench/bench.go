@@ -51,19 +51,24 @@ type Options struct {
 	Concurrency []int
 	// CSV also measures collection from CSV exports of the Main dataset.
 	CSV bool
+	// Env is added to the exporter's environment, as a deployment would
+	// set it (GOMEMLIMIT, for example); the benchmark's own is left alone.
+	Env []string
 	// Log receives progress lines.
 	Log io.Writer
 }
 
 // Report is the outcome of one benchmark run.
 type Report struct {
-	Machine Machine       `json:"machine"`
-	Seed    uint64        `json:"seed"`
-	Runs    int           `json:"runs"`
-	Scales  []ScaleResult `json:"scales"`
-	Scrapes *ScrapeResult `json:"scrapes"`
-	CSV     *CSVResult    `json:"csv,omitempty"`
-	Took    float64       `json:"took_seconds"`
+	Machine Machine `json:"machine"`
+	Seed    uint64  `json:"seed"`
+	Runs    int     `json:"runs"`
+	// ExporterEnv is what Options.Env added to the exporter's environment.
+	ExporterEnv []string      `json:"exporter_env,omitempty"`
+	Scales      []ScaleResult `json:"scales"`
+	Scrapes     *ScrapeResult `json:"scrapes"`
+	CSV         *CSVResult    `json:"csv,omitempty"`
+	Took        float64       `json:"took_seconds"`
 }
 
 // Machine describes where the benchmark ran.
@@ -232,7 +237,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// AggregateSQL loads the configurations, which read the DSN from here.
 	os.Setenv(dsnEnv, r.readerDSN)
 
-	rep := &Report{Seed: o.Seed, Runs: o.Runs}
+	rep := &Report{Seed: o.Seed, Runs: o.Runs, ExporterEnv: o.Env}
 	if rep.Machine, err = r.machine(ctx); err != nil {
 		return nil, err
 	}
@@ -439,14 +444,14 @@ func (r *runner) startOne(c exporterConfig, family string, period int) (*exporte
 	if err != nil {
 		return nil, err
 	}
-	return startExporter(r.bin, path, r.readerDSN)
+	return startExporter(r.bin, path, r.readerDSN, r.Env)
 }
 
 // everyFamily runs an exporter collecting every family back to back: its
 // peak memory and series at every scale, and the scrape phases at the main
 // scale.
 func (r *runner) everyFamily(ctx context.Context, config string, res *ScaleResult, rep *Report) error {
-	e, err := startExporter(r.bin, config, r.readerDSN)
+	e, err := startExporter(r.bin, config, r.readerDSN, r.Env)
 	if err != nil {
 		return err
 	}

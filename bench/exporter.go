@@ -57,7 +57,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startExporter(bin, config, dsn string) (*exporter, error) {
+func startExporter(bin, config, dsn string, env []string) (*exporter, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func startExporter(bin, config, dsn string) (*exporter, error) {
 	l.Close()
 	e := &exporter{url: "http://" + addr, log: &syncBuffer{}}
 	e.cmd = exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr)
-	e.cmd.Env = append(os.Environ(), dsnEnv+"="+dsn)
+	e.cmd.Env = append(append(os.Environ(), env...), dsnEnv+"="+dsn)
 	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
 	if err := e.cmd.Start(); err != nil {
 		return nil, err

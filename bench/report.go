@@ -12,6 +12,9 @@ func (r *Report) Markdown() string {
 	m := r.Machine
 	p("Machine: %d CPUs (%s), %.1f GiB memory, %s, PostgreSQL %s; load average %s when the benchmark began, %s when it ended. Seed %d. Every time is the median of up to %d runs after a warm-up run (fewer where they would have taken too long: the runs column). The benchmark took %.0f s.\n\n",
 		m.CPUs, m.CPU, m.MemoryBytes/(1<<30), m.Go, m.PostgreSQL, m.LoadBefore, m.LoadAfter, r.Seed, r.Runs, r.Took)
+	if len(r.ExporterEnv) > 0 {
+		p("The exporter ran with %s in its environment.\n\n", strings.Join(r.ExporterEnv, " "))
+	}
 
 	p("### Collection time: exporter against the bare aggregate query\n\n")
 	p("| scale | family | records | runs | bare query (psql) | exporter | ratio |\n|---:|---|---:|---:|---:|---:|---:|\n")

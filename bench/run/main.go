@@ -39,9 +39,10 @@ func main() {
 		concurrency = flag.String("concurrency", "1,10,100", "numbers of concurrent scrapers, comma-separated")
 		csv         = flag.Bool("csv", true, "also collect from CSV exports at the main scale")
 		jsonOut     = flag.String("json", "", "also write the report as JSON to this file")
+		env         = flag.String("exporter-env", "GOMEMLIMIT=40MiB", "variables added to the exporter's environment, comma-separated NAME=value; the default is what deploy/ sets")
 	)
 	flag.Parse()
-	o := bench.Options{Root: ".", Main: *mainScale, Seed: *seed, Runs: *runs, Budget: *budget, ScrapeFor: *scrapeFor, CSV: *csv, Log: os.Stderr}
+	o := bench.Options{Env: strings.FieldsFunc(*env, func(r rune) bool { return r == ',' }), Root: ".", Main: *mainScale, Seed: *seed, Runs: *runs, Budget: *budget, ScrapeFor: *scrapeFor, CSV: *csv, Log: os.Stderr}
 	for _, s := range strings.Split(*scales, ",") {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil || f <= 0 || f > 10 {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,15 +75,17 @@ func main() {
 	}
 	defer rl.stop()
 
-	// The exporter's own metrics, gathered on every scrape after the
-	// snapshot's.
-	own := prometheus.NewRegistry()
-	own.MustRegister(
+	// The exporter's own metrics, served after the snapshot's: the runtime's
+	// gathered at most once a second, the reloads' on every scrape.
+	runtimeMetrics := prometheus.NewRegistry()
+	runtimeMetrics.MustRegister(
 		versioncollector.NewCollector(name),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		rl,
 	)
+	reloads := prometheus.NewRegistry()
+	reloads.MustRegister(rl)
+	own := prometheus.Gatherers{&recentGatherer{g: runtimeMetrics, maxAge: time.Second}, reloads}
 
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, snap.Handler(own, logger))

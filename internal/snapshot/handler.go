@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -19,21 +18,18 @@ import (
 )
 
 // Handler serves the snapshot, as encoded when it last changed, followed by
-// live's metrics (build information, Go runtime, process), gathered and
-// encoded on every scrape. It speaks the formats and the gzip encoding that
+// live's metrics (the exporter's own: build information, reloads, Go
+// runtime, process), gathered and encoded on every scrape. It speaks the formats and the gzip encoding that
 // client_golang's handler speaks, OpenMetrics aside, as that handler does
 // by default.
 func (s *Snapshot) Handler(live prometheus.Gatherer, logger *slog.Logger) http.Handler {
-	return &handler{snap: s, live: live, logger: logger, recent: map[variant]*liveEncoding{}}
+	return &handler{snap: s, live: live, logger: logger}
 }
 
 type handler struct {
 	snap   *Snapshot
 	live   prometheus.Gatherer
 	logger *slog.Logger
-
-	mu     sync.Mutex
-	recent map[variant]*liveEncoding // live's metrics, by variant
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -73,51 +69,25 @@ func (h *handler) fail(w http.ResponseWriter, what string, err error) {
 	http.Error(w, fmt.Sprintf("%s: %v", what, err), http.StatusInternalServerError)
 }
 
-// liveMaxAge is how old the exporter's own metrics served may be. Gathering
-// them (Go runtime, /proc) allocates more than the rest of a scrape does: a
-// second's delay bounds that cost whatever the number of scrapers, and no
-// one reads a process's memory or CPU time at a finer grain.
-const liveMaxAge = time.Second
-
-// encodeLive returns live's metrics encoded in the variant, gathered anew
-// if they are older than liveMaxAge. A family the snapshot also has would be
-// exposed twice, which Prometheus rejects: it is an error here as it would
-// be in a single registry.
+// encodeLive gathers and encodes live's metrics, and compresses them as the
+// final blocks of a deflate stream when the scrape asks for gzip. A family
+// the snapshot also has would be exposed twice, which Prometheus rejects:
+// it is an error here as it would be in a single registry.
 func (h *handler) encodeLive(v variant, taken map[string]bool) (*liveEncoding, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	live, ok := h.recent[v]
-	if !ok || time.Since(live.at) >= liveMaxAge {
-		var err error
-		if live, err = h.gatherLive(v); err != nil {
-			return nil, err
-		}
-		h.recent[v] = live
-	}
-	for _, name := range live.names {
-		if taken[name] {
-			return nil, fmt.Errorf("metric family %s is both in the snapshot and among the exporter's own metrics", name)
-		}
-	}
-	return live, nil
-}
-
-// gatherLive gathers and encodes live's metrics, and compresses them as the
-// final blocks of a deflate stream when the scrape asks for gzip.
-func (h *handler) gatherLive(v variant) (*liveEncoding, error) {
 	mfs, err := h.live.Gather()
 	if err != nil {
 		return nil, err
 	}
-	out := &liveEncoding{at: time.Now()}
 	for _, mf := range mfs {
-		out.names = append(out.names, mf.GetName())
+		if taken[mf.GetName()] {
+			return nil, fmt.Errorf("metric family %s is both in the snapshot and among the exporter's own metrics", mf.GetName())
+		}
 	}
 	var buf bytes.Buffer
 	if err := encode(&buf, v.format, mfs); err != nil {
 		return nil, err
 	}
-	out.body = buf.Bytes()
+	out := &liveEncoding{body: buf.Bytes()}
 	if v.gzip {
 		out.deflated = finalBlocks(out.body)
 	}
@@ -126,8 +96,6 @@ func (h *handler) gatherLive(v variant) (*liveEncoding, error) {
 
 type liveEncoding struct {
 	body, deflated []byte
-	names          []string
-	at             time.Time
 }
 
 // A flate writer holds about a megabyte of state: scrapes reuse them.

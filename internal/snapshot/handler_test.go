@@ -346,36 +346,3 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
-
-// The exporter's own metrics are gathered at most once a second, however
-// many scrapes there are, and never served older than that.
-func TestHandlerLiveMetricsAtMostASecondOld(t *testing.T) {
-	s := filled(t, 1)
-	live := prometheus.NewRegistry()
-	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "sems_exporter_test_reloads_total", Help: "Reloads."})
-	live.MustRegister(c)
-	h := s.Handler(live, slog.New(slog.DiscardHandler)).(*handler)
-	reads := func() string {
-		for _, line := range strings.Split(string(body(t, get(t, h, "", ""))), "\n") {
-			if strings.HasPrefix(line, "sems_exporter_test_reloads_total ") {
-				return line
-			}
-		}
-		t.Fatal("no live counter")
-		return ""
-	}
-	if got := reads(); got != "sems_exporter_test_reloads_total 0" {
-		t.Fatalf("first scrape: %q", got)
-	}
-	c.Inc()
-	if got := reads(); got != "sems_exporter_test_reloads_total 0" {
-		t.Fatalf("a scrape within the second gathered again: %q", got)
-	}
-	for v, l := range h.recent {
-		l.at = l.at.Add(-liveMaxAge)
-		h.recent[v] = l
-	}
-	if got := reads(); got != "sems_exporter_test_reloads_total 1" {
-		t.Fatalf("a scrape a second later served %q", got)
-	}
-}

@@ -13,12 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // buildExporter builds the exporter binary from the repository at root.
@@ -36,25 +37,7 @@ func buildExporter(ctx context.Context, root, dir string) (string, error) {
 type exporter struct {
 	url string
 	cmd *exec.Cmd
-	log *syncBuffer
-}
-
-// syncBuffer is the exporter's log, written by the process while read here.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log *syncbuf.Buffer
 }
 
 func startExporter(bin, config, dsn string, env []string) (*exporter, error) {
@@ -64,7 +47,7 @@ func startExporter(bin, config, dsn string, env []string) (*exporter, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	e := &exporter{url: "http://" + addr, log: &syncBuffer{}}
+	e := &exporter{url: "http://" + addr, log: &syncbuf.Buffer{}}
 	e.cmd = exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr)
 	e.cmd.Env = append(append(os.Environ(), env...), dsnEnv+"="+dsn)
 	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,31 +17,15 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
-
-// syncBuffer holds a process's output, readable while the process runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // process is an exporter whose log can be read while it runs and whose
 // exit can be seen; its scrape helpers are those of exporter.
 type process struct {
 	*exporter
-	output *syncBuffer
+	output *syncbuf.Buffer
 	done   chan struct{}
 }
 
@@ -55,7 +37,7 @@ func launch(t *testing.T, args ...string) *process {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	p := &process{exporter: &exporter{url: "http://" + addr}, output: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{exporter: &exporter{url: "http://" + addr}, output: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + addr}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	if err := p.cmd.Start(); err != nil {

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 const configFile = "alertmanager.yml"
@@ -348,7 +350,7 @@ func startAlertmanager(t *testing.T, bin, dir string) *alertmanager {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	cmd := exec.Command(bin,
 		"--config.file="+filepath.Join(dir, configFile),
 		"--storage.path="+filepath.Join(dir, "data"),
@@ -505,22 +507,4 @@ func (h *webhooks) waitFor(t *testing.T, path string, names ...string) {
 		}
 	}
 	t.Fatalf("%s did not receive %v within 15s; it received %v", path, names, h.received(path))
-}
-
-// syncBuffer is a log buffer written by a process and read by the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

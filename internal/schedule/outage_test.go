@@ -13,6 +13,7 @@ import (
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/schedule"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // outageSetup holds incidents and a delay that every collection sleeps for
@@ -83,7 +84,7 @@ families:
     timeout: 3s
     query: SELECT i.* FROM incident_log i, pg_sleep((SELECT seconds FROM delay))
 `)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	snap := snapshot.New()
 	reg := snap // scrapes read the snapshot only
 	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))

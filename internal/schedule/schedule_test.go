@@ -1,7 +1,6 @@
 package schedule_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,25 +22,8 @@ import (
 	"github.com/sems-exporter/sems_exporter/internal/promtest"
 	"github.com/sems-exporter/sems_exporter/internal/schedule"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
-
-// syncBuffer collects log output written from collection goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // parse validates a configuration as if it were dir/sems.yml.
 func parse(t *testing.T, dir, text string) *config.Config {
@@ -121,7 +103,7 @@ families:
     file: incidents.csv
     schedule: "@every 1s"
 `)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	snap := snapshot.New()
 	reg := snap // scrapes read the snapshot only
 	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
@@ -276,7 +258,7 @@ func TestConcurrentScrapesAndReloads(t *testing.T) {
 
 	snap := snapshot.New()
 	reg := snap // scrapes read the snapshot only
-	logger := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
+	logger := slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))
 
 	var (
 		stop    = make(chan struct{})

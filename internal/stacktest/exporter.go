@@ -21,6 +21,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // ModuleRoot is the directory of the repository's go.mod.
@@ -150,14 +152,14 @@ func collected(exposition []byte, n int) bool {
 type process struct {
 	name string
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 	once sync.Once
 }
 
 func startProcess(t testing.TB, name, binary string, args ...string) *process {
 	t.Helper()
-	p := &process{name: name, log: &lockedBuffer{}, done: make(chan struct{})}
+	p := &process{name: name, log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -196,23 +198,4 @@ func (p *process) stop() {
 			<-p.done
 		}
 	})
-}
-
-// lockedBuffer is written by the process's output copiers while a test may
-// read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

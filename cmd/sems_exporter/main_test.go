@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,31 +42,12 @@ func TestMain(m *testing.M) {
 type exporter struct {
 	url string
 	cmd *exec.Cmd
-	log *bytes.Buffer
 }
 
+// start runs the exporter until the test ends (see launch).
 func start(t *testing.T, args ...string) *exporter {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	e := &exporter{url: "http://" + addr, log: &bytes.Buffer{}}
-	e.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + addr}, args...)...)
-	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		e.cmd.Process.Signal(os.Interrupt)
-		e.cmd.Wait()
-		if t.Failed() {
-			t.Logf("exporter log:\n%s", e.log)
-		}
-	})
-	return e
+	return launch(t, args...).exporter
 }
 
 // scrape parses /metrics with the exposition-format parser Prometheus uses.

@@ -29,6 +29,8 @@ type process struct {
 	done   chan struct{}
 }
 
+// launch runs the exporter on a free loopback port until the test ends,
+// then stops it and, if the test failed, logs its output.
 func launch(t *testing.T, args ...string) *process {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

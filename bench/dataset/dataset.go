@@ -12,8 +12,8 @@
 //
 // The records are written the two ways the exporter reads them: into the
 // source-system tables of examples/postgres/schema.sql, under that system's
-// own names and codes (mapped back by the queries of examples/postgres.yml),
-// and as CSV exports in the record contracts' column names.
+// own names and codes as internal/sourcesystem describes them (mapped back by
+// the queries of examples/postgres.yml), and as CSV exports in the record contracts' column names.
 package dataset
 
 import (
@@ -22,10 +22,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/internal/records"
+	"github.com/sems-exporter/sems_exporter/internal/sourcesystem"
 )
 
 // Sizes of the group at scale 1.
@@ -166,44 +166,22 @@ func (g *gen) upTo(t time.Time) any {
 	return t
 }
 
-// column is a contract column as the CSV export names it and as the source
-// system stores it, under its own name and codes. A column with no contract
-// name exists in the source system only.
-type column struct {
-	contract, source string
-	// code gives the source system's code for a contract value.
-	code func(string) string
-}
-
-// codes maps contract values to a source system's codes; a value it does not
-// know, as in the bad records, is stored upper-cased, and the record query
-// passes it through for the exporter to reject.
-func codes(m map[string]string) func(string) string {
-	return func(v string) string {
-		if c, ok := m[v]; ok {
-			return c
-		}
-		return strings.ToUpper(v)
-	}
-}
-
-// displayName is how the source system spells a value: "Perimeter breach".
-func displayName(v string) string {
-	return strings.ToUpper(v[:1]) + strings.ReplaceAll(v[1:], "_", " ")
-}
-
-var siteCol = column{"site", "site_code", strings.ToUpper}
-
 // Table is one family's records: a source-system table and a CSV export.
 type Table struct {
-	// Family is the exporter family that reads the records.
-	Family string
-	// Name is the source-system table; File the CSV export.
-	Name, File string
+	sourcesystem.Table
 	// Count is the number of records at the spec's scale.
 	Count int
-	cols  []column
 	rows  func(yield func([]any) bool)
+}
+
+// table gives a family's source-system table the records rows yields, in
+// that table's column order.
+func table(family string, count int, rows func(yield func([]any) bool)) Table {
+	t, ok := sourcesystem.Lookup(family)
+	if !ok {
+		panic("no source-system table for " + family)
+	}
+	return Table{Table: t, Count: count, rows: rows}
 }
 
 // Rows yields the records in contract values, a cell per column: nil for
@@ -223,61 +201,47 @@ const badEvery = 5_000
 func isBad(i int) bool { return i%badEvery == badEvery-1 }
 
 var equipmentTypes = []struct {
-	name, code      string
+	name            string
 	share, critical float64
 }{
-	{"cctv", "CCTV", 0.45, 0.3},
-	{"access_control_reader", "ACR", 0.25, 0.2},
-	{"xray", "XRAY", 0.08, 1},
-	{"walk_through_metal_detector", "WTMD", 0.07, 1},
-	{"explosive_trace_detection", "ETD", 0.06, 1},
-	{"perimeter_intrusion_detection", "PIDS", 0.09, 1},
+	{"cctv", 0.45, 0.3},
+	{"access_control_reader", 0.25, 0.2},
+	{"xray", 0.08, 1},
+	{"walk_through_metal_detector", 0.07, 1},
+	{"explosive_trace_detection", 0.06, 1},
+	{"perimeter_intrusion_detection", 0.09, 1},
 }
 
 func (s Spec) equipment() Table {
-	classes := map[string]string{}
-	for _, t := range equipmentTypes {
-		classes[t.name] = t.code
-	}
 	n := s.count(Assets)
-	return Table{Family: "equipment", Name: "asset_register", File: "equipment.csv", Count: n,
-		cols: []column{
-			{"asset_ref", "asset_id", nil},
-			siteCol,
-			{"equipment_type", "asset_class", codes(classes)},
-			{"critical", "is_critical", nil},
-			{"status", "current_state", codes(map[string]string{
-				"serviceable": "IN_SERVICE", "degraded": "DEGRADED", "unserviceable": "OUT_OF_SERVICE"})},
-			{"status_since", "state_changed_at", nil},
-		},
-		rows: func(yield func([]any) bool) {
-			g := s.gen(1)
-			row := make([]any, 6)
-			for i := range n {
-				st := g.site()
-				x, k := g.r.Float64(), 0
-				for k < len(equipmentTypes)-1 && x >= equipmentTypes[k].share {
-					x -= equipmentTypes[k].share
-					k++
-				}
-				typ := equipmentTypes[k]
-				status, since := "serviceable", g.ago(3*year)
-				if u := g.r.Float64(); u < st.outOfService {
-					status = "unserviceable"
-					if u < st.outOfService/3 {
-						status = "degraded"
-					}
-					since = g.now.Add(-g.spread(6*time.Hour, 1.2))
-				}
-				if isBad(i) {
-					status = "broken"
-				}
-				row[0], row[1], row[2], row[3], row[4], row[5] = fmt.Sprintf("AST-%07d", i+1), st.code, typ.name, g.chance(typ.critical), status, since
-				if !yield(row) {
-					return
-				}
+	return table("equipment", n, func(yield func([]any) bool) {
+		g := s.gen(1)
+		row := make([]any, 6)
+		for i := range n {
+			st := g.site()
+			x, k := g.r.Float64(), 0
+			for k < len(equipmentTypes)-1 && x >= equipmentTypes[k].share {
+				x -= equipmentTypes[k].share
+				k++
 			}
-		}}
+			typ := equipmentTypes[k]
+			status, since := "serviceable", g.ago(3*year)
+			if u := g.r.Float64(); u < st.outOfService {
+				status = "unserviceable"
+				if u < st.outOfService/3 {
+					status = "degraded"
+				}
+				since = g.now.Add(-g.spread(6*time.Hour, 1.2))
+			}
+			if isBad(i) {
+				status = "broken"
+			}
+			row[0], row[1], row[2], row[3], row[4], row[5] = fmt.Sprintf("AST-%07d", i+1), st.code, typ.name, g.chance(typ.critical), status, since
+			if !yield(row) {
+				return
+			}
+		}
+	})
 }
 
 // resolution is the usual time to resolve an incident of each severity.
@@ -287,52 +251,30 @@ var (
 	severities = []choice{{"critical", 0.02}, {"high", 0.10}, {"medium", 0.38}, {"low", 0.50}}
 	categories = []choice{{"prohibited_item", 0.42}, {"unauthorised_access", 0.14}, {"perimeter_breach", 0.05},
 		{"suspicious_behaviour", 0.18}, {"insider_activity", 0.02}, {"equipment_tampering", 0.03}, {"cyber", 0.04}, {"other", 0.12}}
-	// summaries stand for the incident log's free text, which no record
-	// query selects.
-	summaries = map[string]string{
-		"prohibited_item":      "Prohibited item found at screening",
-		"unauthorised_access":  "Person found in a restricted zone without authority",
-		"perimeter_breach":     "Perimeter fence breach",
-		"suspicious_behaviour": "Suspicious behaviour reported",
-		"insider_activity":     "Possible insider activity",
-		"equipment_tampering":  "Security equipment tampered with",
-		"cyber":                "Cyber security event",
-		"other":                "Other security occurrence",
-	}
 )
 
 func (s Spec) incidents() Table {
 	n := s.count(Incidents)
-	return Table{Family: "incidents", Name: "incident_log", File: "incidents.csv", Count: n,
-		cols: []column{
-			{"incident_ref", "incident_no", nil},
-			siteCol,
-			{"category", "category", displayName},
-			{"severity", "priority", codes(map[string]string{"critical": "P1", "high": "P2", "medium": "P3", "low": "P4"})},
-			{"", "summary", nil},
-			{"reported_at", "opened_at", nil},
-			{"resolved_at", "closed_at", nil},
-		},
-		rows: func(yield func([]any) bool) {
-			g := s.gen(2)
-			row := make([]any, 7)
-			for i := range n {
-				st := g.site()
-				sev, cat := g.pick(severities), g.pick(categories)
-				reported := g.ago(history)
-				var resolved any
-				if !g.chance(st.stale) {
-					resolved = g.upTo(reported.Add(time.Duration(st.slow * float64(g.spread(resolution[sev], 0.7)))))
-				}
-				if isBad(i) {
-					resolved = reported.Add(-time.Hour)
-				}
-				row[0], row[1], row[2], row[3], row[4], row[5], row[6] = fmt.Sprintf("INC-%08d", i+1), st.code, cat, sev, summaries[cat], reported, resolved
-				if !yield(row) {
-					return
-				}
+	return table("incidents", n, func(yield func([]any) bool) {
+		g := s.gen(2)
+		row := make([]any, 7)
+		for i := range n {
+			st := g.site()
+			sev, cat := g.pick(severities), g.pick(categories)
+			reported := g.ago(history)
+			var resolved any
+			if !g.chance(st.stale) {
+				resolved = g.upTo(reported.Add(time.Duration(st.slow * float64(g.spread(resolution[sev], 0.7)))))
 			}
-		}}
+			if isBad(i) {
+				resolved = reported.Add(-time.Hour)
+			}
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = fmt.Sprintf("INC-%08d", i+1), st.code, cat, sev, sourcesystem.Summary(cat), reported, resolved
+			if !yield(row) {
+				return
+			}
+		}
+	})
 }
 
 var (
@@ -349,50 +291,38 @@ func actionRef(i int) string { return fmt.Sprintf("CAPA-%07d", i+1) }
 
 func (s Spec) capa() Table {
 	n := s.count(Actions)
-	return Table{Family: "capa", Name: "capa_register", File: "capa.csv", Count: n,
-		cols: []column{
-			{"action_ref", "action_id", nil},
-			siteCol,
-			{"kind", "action_type", strings.ToUpper},
-			{"origin", "raised_from", codes(map[string]string{"management_review": "MGMT_REVIEW"})},
-			{"priority", "priority", displayName},
-			{"raised_at", "raised_on", nil},
-			{"due_at", "target_date", nil},
-			{"closed_at", "completed_on", nil},
-			{"effectiveness_reviewed_at", "effectiveness_checked_on", nil},
-		},
-		rows: func(yield func([]any) bool) {
-			g := s.gen(3)
-			row := make([]any, 9)
-			for i := range n {
-				st := g.site()
-				kind := "corrective"
-				if g.chance(0.3) {
-					kind = "preventive"
-				}
-				origin := g.pick(origins)
-				if i%covertOrigin == 0 {
-					origin = "covert_test"
-				}
-				prio := g.pick(priorities)
-				raised := g.ago(history)
-				due := raised.Add(dueIn[prio])
-				var closed, reviewed any
-				if !g.chance(st.stale) {
-					closed = g.upTo(raised.Add(time.Duration(st.slow * float64(g.spread(dueIn[prio]*6/10, 0.5)))))
-				}
-				if c, ok := closed.(time.Time); ok && !g.chance(st.missedReview) {
-					reviewed = g.upTo(c.Add(7*day + g.spread(14*day, 0.5)))
-				}
-				if isBad(i) {
-					due = raised.Add(-day)
-				}
-				row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] = actionRef(i), st.code, kind, origin, prio, raised, due, closed, reviewed
-				if !yield(row) {
-					return
-				}
+	return table("capa", n, func(yield func([]any) bool) {
+		g := s.gen(3)
+		row := make([]any, 9)
+		for i := range n {
+			st := g.site()
+			kind := "corrective"
+			if g.chance(0.3) {
+				kind = "preventive"
 			}
-		}}
+			origin := g.pick(origins)
+			if i%covertOrigin == 0 {
+				origin = "covert_test"
+			}
+			prio := g.pick(priorities)
+			raised := g.ago(history)
+			due := raised.Add(dueIn[prio])
+			var closed, reviewed any
+			if !g.chance(st.stale) {
+				closed = g.upTo(raised.Add(time.Duration(st.slow * float64(g.spread(dueIn[prio]*6/10, 0.5)))))
+			}
+			if c, ok := closed.(time.Time); ok && !g.chance(st.missedReview) {
+				reviewed = g.upTo(c.Add(7*day + g.spread(14*day, 0.5)))
+			}
+			if isBad(i) {
+				due = raised.Add(-day)
+			}
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] = actionRef(i), st.code, kind, origin, prio, raised, due, closed, reviewed
+			if !yield(row) {
+				return
+			}
+		}
+	})
 }
 
 var (
@@ -409,54 +339,42 @@ var (
 
 func (s Spec) training() Table {
 	staff := s.count(Staff)
-	return Table{Family: "training", Name: "training_records", File: "training.csv", Count: staff * Courses,
-		cols: []column{
-			{"person_ref", "person_id", nil},
-			siteCol,
-			{"role_level", "staff_category", codes(map[string]string{"operational": "OPS", "supervisor_manager": "SUP",
-				"senior_manager": "SNR", "accountable_manager": "AM", "third_party": "CON"})},
-			{"course", "course_code", codes(map[string]string{"security_awareness": "AWARENESS", "sems_induction": "INDUCTION",
-				"insider_threat": "INSIDER", "incident_reporting": "REPORTING", "screening_certification": "SCREENER",
-				"access_control": "ACCESS", "emergency_response": "EMERGENCY", "sems_leadership": "LEADERSHIP"})},
-			{"completed_at", "completed_on", nil},
-			{"expires_at", "valid_until", nil},
-		},
-		rows: func(yield func([]any) bool) {
-			g := s.gen(4)
-			row := make([]any, 6)
-			for p := range staff {
-				st, role := g.site(), g.pick(roles)
-				// The first staff of each site, up to one per site, are its
-				// Accountable Manager.
-				if p < Sites {
-					st, role = g.sites[p], "accountable_manager"
+	return table("training", staff*Courses, func(yield func([]any) bool) {
+		g := s.gen(4)
+		row := make([]any, 6)
+		for p := range staff {
+			st, role := g.site(), g.pick(roles)
+			// The first staff of each site, up to one per site, are its
+			// Accountable Manager.
+			if p < Sites {
+				st, role = g.sites[p], "accountable_manager"
+			}
+			person := fmt.Sprintf("P%07d", p+1)
+			for _, c := range courses {
+				var completed, expires any
+				if !g.chance(st.neverTrained) {
+					// Ages spread over the validity stretched so that a
+					// share "expired" of completions has lapsed.
+					span := 5 * year
+					if c.validity > 0 {
+						span = time.Duration(float64(c.validity) / (1 - st.expired))
+					}
+					done := g.ago(span)
+					completed = done
+					if c.validity > 0 {
+						expires = done.Add(c.validity)
+					}
 				}
-				person := fmt.Sprintf("P%07d", p+1)
-				for _, c := range courses {
-					var completed, expires any
-					if !g.chance(st.neverTrained) {
-						// Ages spread over the validity stretched so that a
-						// share "expired" of completions has lapsed.
-						span := 5 * year
-						if c.validity > 0 {
-							span = time.Duration(float64(c.validity) / (1 - st.expired))
-						}
-						done := g.ago(span)
-						completed = done
-						if c.validity > 0 {
-							expires = done.Add(c.validity)
-						}
-					}
-					if isBad(p) && c.name == "security_awareness" {
-						completed = g.now.Add(30 * day)
-					}
-					row[0], row[1], row[2], row[3], row[4], row[5] = person, st.code, role, c.name, completed, expires
-					if !yield(row) {
-						return
-					}
+				if isBad(p) && c.name == "security_awareness" {
+					completed = g.now.Add(30 * day)
+				}
+				row[0], row[1], row[2], row[3], row[4], row[5] = person, st.code, role, c.name, completed, expires
+				if !yield(row) {
+					return
 				}
 			}
-		}}
+		}
+	})
 }
 
 var (
@@ -468,42 +386,30 @@ var (
 func (s Spec) covertTests() Table {
 	n := s.count(CovertTests)
 	covertActions := (s.count(Actions) + covertOrigin - 1) / covertOrigin
-	return Table{Family: "covert_tests", Name: "security_tests", File: "covert_tests.csv", Count: n,
-		cols: []column{
-			{"test_ref", "test_id", nil},
-			siteCol,
-			{"test_type", "test_kind", codes(map[string]string{"screening_threat_item": "STI", "access_control": "ACCESS",
-				"vehicle_search": "VEHICLE", "staff_search": "STAFF"})},
-			{"conducted_by", "tester", codes(map[string]string{"third_party": "CONTRACTOR"})},
-			{"conducted_at", "tested_at", nil},
-			{"result", "outcome", strings.ToUpper},
-			{"failure_cause", "root_cause", strings.ToUpper},
-			{"linked_action_ref", "capa_ref", nil},
-		},
-		rows: func(yield func([]any) bool) {
-			g := s.gen(5)
-			row := make([]any, 8)
-			failures := 0
-			for i := range n {
-				st := g.site()
-				result := "pass"
-				var cause, action any
-				if !g.chance(st.passes) {
-					result, cause = "fail", g.pick(causes)
-					if g.chance(st.followedUp) {
-						action = actionRef(covertOrigin * (failures % covertActions))
-					}
-					failures++
+	return table("covert_tests", n, func(yield func([]any) bool) {
+		g := s.gen(5)
+		row := make([]any, 8)
+		failures := 0
+		for i := range n {
+			st := g.site()
+			result := "pass"
+			var cause, action any
+			if !g.chance(st.passes) {
+				result, cause = "fail", g.pick(causes)
+				if g.chance(st.followedUp) {
+					action = actionRef(covertOrigin * (failures % covertActions))
 				}
-				if isBad(i) {
-					result, cause = "fail", nil
-				}
-				row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = fmt.Sprintf("CT-%07d", i+1), st.code, g.pick(testTypes), g.pick(testers), g.ago(history), result, cause, action
-				if !yield(row) {
-					return
-				}
+				failures++
 			}
-		}}
+			if isBad(i) {
+				result, cause = "fail", nil
+			}
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = fmt.Sprintf("CT-%07d", i+1), st.code, g.pick(testTypes), g.pick(testers), g.ago(history), result, cause, action
+			if !yield(row) {
+				return
+			}
+		}
+	})
 }
 
 // Table returns one family's table.
@@ -523,7 +429,7 @@ func (s Spec) Table(family string) (Table, bool) {
 func (t Table) Records(cols []records.Column) iter.Seq[records.Record] {
 	pos := make([]int, len(cols))
 	for i, c := range cols {
-		pos[i] = slices.IndexFunc(t.cols, func(tc column) bool { return tc.contract == c.Name })
+		pos[i] = slices.IndexFunc(t.Columns, func(tc sourcesystem.Column) bool { return tc.Contract == c.Name })
 	}
 	return func(yield func(records.Record) bool) {
 		rec := make(records.Record, len(cols))

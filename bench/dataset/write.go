@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sems-exporter/sems_exporter/internal/sourcesystem"
 )
 
 // Load replaces the tables of examples/postgres/schema.sql (schema is that
@@ -43,20 +43,16 @@ func (t Table) copy(ctx context.Context, db *sql.DB) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback() //nolint:errcheck // committed below on success
-	cols := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		cols[i] = c.source
-	}
-	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("COPY %s (%s) FROM STDIN", t.Name, strings.Join(cols, ", ")))
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("COPY %s (%s) FROM STDIN", t.Name, strings.Join(t.SourceColumns(), ", ")))
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	vals := make([]any, len(t.cols))
+	vals := make([]any, len(t.Columns))
 	for row := range t.Rows() {
 		for i, v := range row {
-			if s, ok := v.(string); ok && t.cols[i].code != nil {
-				v = t.cols[i].code(s)
+			if s, ok := v.(string); ok {
+				v = t.Columns[i].Stored(s)
 			}
 			vals[i] = v
 		}
@@ -95,30 +91,7 @@ func (t Table) writeCSV(path string) error {
 	}
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := csv.NewWriter(bw)
-	var header []string
-	for _, c := range t.cols {
-		if c.contract != "" {
-			header = append(header, c.contract)
-		}
-	}
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	rec := make([]string, 0, len(header))
-	for row := range t.Rows() {
-		rec = rec[:0]
-		for i, c := range t.cols {
-			if c.contract != "" {
-				rec = append(rec, csvCell(row[i]))
-			}
-		}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := sourcesystem.EncodeCSV(bw, t.Table, t.Rows(), timeCell); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -127,14 +100,11 @@ func (t Table) writeCSV(path string) error {
 	return f.Close()
 }
 
-func csvCell(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case bool:
-		return strconv.FormatBool(v)
-	case time.Time:
-		return v.UTC().Format(time.RFC3339)
+// timeCell formats the cells that are neither strings nor bools: a time, or
+// nil for NULL.
+func timeCell(v any) string {
+	if t, ok := v.(time.Time); ok {
+		return t.UTC().Format(time.RFC3339)
 	}
 	return ""
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sems-exporter/sems_exporter/internal/sourcesystem"
 )
 
 const (
@@ -104,33 +106,23 @@ func at(offset time.Duration) Moment { return Moment{Offset: offset.Round(time.S
 
 var equipmentTypes = []struct {
 	name     string
-	code     string  // the asset register's class code, also in asset references
 	share    float64 // of a site's assets
 	critical float64 // share of critical assets
 }{
-	{"cctv", "CCTV", 0.45, 0.3},
-	{"access_control_reader", "ACR", 0.25, 0.2},
-	{"xray", "XRAY", 0.08, 1},
-	{"walk_through_metal_detector", "WTMD", 0.07, 1},
-	{"explosive_trace_detection", "ETD", 0.06, 1},
-	{"perimeter_intrusion_detection", "PIDS", 0.09, 1},
-}
-
-// assetClasses maps equipment types to the asset register's class codes.
-func assetClasses() map[string]string {
-	m := map[string]string{}
-	for _, t := range equipmentTypes {
-		m[t.name] = t.code
-	}
-	return m
+	{"cctv", 0.45, 0.3},
+	{"access_control_reader", 0.25, 0.2},
+	{"xray", 0.08, 1},
+	{"walk_through_metal_detector", 0.07, 1},
+	{"explosive_trace_detection", 0.06, 1},
+	{"perimeter_intrusion_detection", 0.09, 1},
 }
 
 func (g gen) equipment() []Asset {
 	var out []Asset
 	seq := map[string]int{}
-	classes := assetClasses()
 	add := func(p profile, typ string, critical bool, status string, since time.Duration) {
-		code := classes[typ]
+		// References carry the asset register's class code.
+		code := sourcesystem.AssetClass(typ)
 		seq[p.code+code]++
 		out = append(out, Asset{Ref: fmt.Sprintf("%s-%s-%03d", p.abbrev, code, seq[p.code+code]),
 			Site: p.code, Type: typ, Critical: critical, Status: status, StatusSince: at(-since)})

@@ -6,7 +6,6 @@ import (
 
 	"github.com/sems-exporter/sems_exporter/bench/dataset"
 	"github.com/sems-exporter/sems_exporter/collectors"
-	"github.com/sems-exporter/sems_exporter/internal/records"
 )
 
 // BenchmarkMetrics is deriving a family's indicators from its groups, the
@@ -21,11 +20,7 @@ func BenchmarkMetrics(b *testing.B) {
 			settings := collectors.DefaultSettings(f, dataset.SiteCodes())
 			shape := f.Shape(settings)
 			t, _ := spec.Table(name)
-			agg := shape.NewAggregator(records.Env{Now: now})
-			for r := range t.Records(shape.Columns) {
-				agg.Add(r)
-			}
-			res := agg.Result()
+			res := t.Aggregate(shape, now)
 			var n int
 			b.ReportAllocs()
 			for b.Loop() {

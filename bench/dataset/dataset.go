@@ -454,3 +454,17 @@ func (t Table) Records(cols []records.Column) iter.Seq[records.Record] {
 		}
 	}
 }
+
+// Aggregate aggregates the table's records with the shape in Go, as the
+// CSV reader does without the CSV: every record's identity counted, then
+// every record added.
+func (t Table) Aggregate(shape *records.Shape, now time.Time) records.Result {
+	agg := shape.NewAggregator(records.Env{Now: now})
+	for r := range t.Records(shape.Columns) {
+		agg.CountIdentity(r)
+	}
+	for r := range t.Records(shape.Columns) {
+		agg.Add(r)
+	}
+	return agg.Result()
+}

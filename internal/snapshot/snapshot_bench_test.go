@@ -16,7 +16,6 @@ import (
 
 	"github.com/sems-exporter/sems_exporter/bench/dataset"
 	"github.com/sems-exporter/sems_exporter/collectors"
-	"github.com/sems-exporter/sems_exporter/internal/records"
 )
 
 // largeSnapshot is the snapshot of the benchmark dataset's 40 sites (at
@@ -39,11 +38,7 @@ func largeSnapshot(b *testing.B) (*Snapshot, *prometheus.Registry, int) {
 		settings := collectors.DefaultSettings(f, dataset.SiteCodes())
 		shape := f.Shape(settings)
 		t, _ := spec.Table(name)
-		agg := shape.NewAggregator(records.Env{Now: now})
-		for r := range t.Records(shape.Columns) {
-			agg.Add(r)
-		}
-		res := agg.Result()
+		res := t.Aggregate(shape, now)
 		metrics := f.Metrics(shape, res, settings)
 		if err := snap.Succeeded(name, metrics, res.Read(), res.Rejected(), now, time.Second); err != nil {
 			b.Fatal(err)

@@ -140,6 +140,18 @@ func (s *Shape) Unique(reason string, columns ...string) {
 	s.Identities = append(s.Identities, id)
 }
 
+// IdentityColumns marks, by position in Columns, the columns an identity
+// reads: all a reader needs to parse to count identities.
+func (s *Shape) IdentityColumns() []bool {
+	out := make([]bool, len(s.Columns))
+	for _, id := range s.Identities {
+		for _, i := range id.index {
+			out[i] = true
+		}
+	}
+	return out
+}
+
 // GroupBy adds a grouping key.
 func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/sems-exporter/sems_exporter/internal/records"
@@ -49,14 +48,8 @@ func ReadCSV(ctx context.Context, r io.ReadSeeker, req Request) (records.Result,
 	if err != nil {
 		return records.Result{}, fmt.Errorf("reading CSV: %w", err)
 	}
-	only := make([]bool, len(req.Shape.Columns))
-	for _, id := range req.Shape.Identities {
-		for _, name := range id.Columns {
-			only[slices.IndexFunc(req.Shape.Columns, func(c records.Column) bool { return c.Name == name })] = true
-		}
-	}
 	// A malformed row is no copy: PostgreSQL would never have it.
-	counted, err := scanCSV(ctx, r, req, only, agg.CountIdentity, func(string) {})
+	counted, err := scanCSV(ctx, r, req, req.Shape.IdentityColumns(), agg.CountIdentity, func(string) {})
 	if err != nil {
 		return records.Result{}, err
 	}

@@ -18,7 +18,16 @@ type capa struct{}
 
 func init() { Register(capa{}) }
 
-const capaKPI = "capa_on_time"
+// capaKPI is the family's headline KPI.
+var capaKPI = KPI{
+	Name:        "capa_on_time",
+	Family:      "capa",
+	Title:       "Corrective actions closed on time",
+	Description: "Share of the corrective and preventive actions closed in the review window (90 days by default) that were closed by their due date.",
+	Unit:        UnitRatio,
+}
+
+func (capa) KPIs() []KPI { return []KPI{capaKPI} }
 
 type capaOptions struct {
 	// Window is the rolling window of closures the on-time share is taken over.
@@ -215,9 +224,7 @@ func (capa) Metrics(sh *records.Shape, res records.Result, s *Settings) []promet
 	}
 	out.gauge(capaWindowDesc, seconds(s.Options.(*capaOptions).Window))
 	out.gauge(capaDueSoonHorizonDesc, seconds(s.Options.(*capaOptions).DueSoon))
-	out.headline(capaKPI, s, scores,
-		func(site string) RatioTarget { return SiteTargetsOf[capaTargets](s, site).ClosedOnTime },
-		s.Targets.(*capaTargets).ClosedOnTime)
+	out.headline(capaKPI, s, scores, targetsGrading(s, func(t *capaTargets) RatioTarget { return t.ClosedOnTime }))
 	return out
 }
 

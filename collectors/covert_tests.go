@@ -20,7 +20,16 @@ type covertTests struct{}
 
 func init() { Register(covertTests{}) }
 
-const covertTestsKPI = "covert_test_pass"
+// covertTestsKPI is the family's headline KPI.
+var covertTestsKPI = KPI{
+	Name:        "covert_test_pass",
+	Family:      "covert_tests",
+	Title:       "Security tests passed",
+	Description: "Share of the covert and other security tests of the last 90 days (the first configured window) that were passed.",
+	Unit:        UnitRatio,
+}
+
+func (covertTests) KPIs() []KPI { return []KPI{covertTestsKPI} }
 
 type covertTestsOptions struct {
 	// Windows are the rolling windows of the pass rate; the first one is the
@@ -200,9 +209,7 @@ func (covertTests) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 		}
 		scores[site] = sc
 	}
-	out.headline(covertTestsKPI, s, scores,
-		func(site string) RatioTarget { return SiteTargetsOf[covertTestsTargets](s, site).Pass },
-		s.Targets.(*covertTestsTargets).Pass)
+	out.headline(covertTestsKPI, s, scores, targetsGrading(s, func(t *covertTestsTargets) RatioTarget { return t.Pass }))
 	return out
 }
 

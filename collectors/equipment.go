@@ -16,7 +16,16 @@ type equipment struct{}
 
 func init() { Register(equipment{}) }
 
-const equipmentKPI = "equipment_serviceability"
+// equipmentKPI is the family's headline KPI.
+var equipmentKPI = KPI{
+	Name:        "equipment_serviceability",
+	Family:      "equipment",
+	Title:       "Security equipment serviceable",
+	Description: "Share of security equipment (CCTV, X-ray, metal and trace detectors, access control, perimeter detection) that is fully working. Degraded counts as not working. A critical item out of service too long holds the status at amber or worse.",
+	Unit:        UnitRatio,
+}
+
+func (equipment) KPIs() []KPI { return []KPI{equipmentKPI} }
 
 type equipmentTargets struct {
 	Serviceable RatioTarget `yaml:"serviceable_ratio"`
@@ -117,9 +126,7 @@ func (equipment) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 	for _, site := range s.Sites {
 		out.gauge(equipmentOutageTargetDesc, seconds(SiteTargetsOf[equipmentTargets](s, site).CriticalOutage), site)
 	}
-	out.headline(equipmentKPI, s, scores,
-		func(site string) RatioTarget { return SiteTargetsOf[equipmentTargets](s, site).Serviceable },
-		s.Targets.(*equipmentTargets).Serviceable)
+	out.headline(equipmentKPI, s, scores, targetsGrading(s, func(t *equipmentTargets) RatioTarget { return t.Serviceable }))
 	return out
 }
 

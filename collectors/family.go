@@ -35,6 +35,8 @@ type Family interface {
 	Metrics(shape *records.Shape, res records.Result, s *Settings) []prometheus.Metric
 	// Describe sends the descriptors of every metric Metrics may return.
 	Describe(ch chan<- *prometheus.Desc)
+	// KPIs describes the headline KPIs Metrics grades, for sems_kpi_info.
+	KPIs() []KPI
 }
 
 // Settings is a family's resolved configuration.
@@ -85,7 +87,9 @@ func Register(f Family) {
 	registry[f.Name()] = f
 }
 
-// Lookup returns the registered family of that name.
+// Lookup returns the registered family of that name. Configured indicators
+// are families too, but made from the configuration (NewIndicator), not
+// registered.
 func Lookup(name string) (Family, bool) {
 	f, ok := registry[name]
 	return f, ok

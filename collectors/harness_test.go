@@ -76,3 +76,17 @@ func closeTo(a, b float64) bool {
 }
 
 func testSettings(f Family, sites ...string) *Settings { return DefaultSettings(f, sites) }
+
+// descriptors returns every descriptor the family describes.
+func descriptors(f Family) []*prometheus.Desc {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		f.Describe(ch)
+		close(ch)
+	}()
+	var out []*prometheus.Desc
+	for d := range ch {
+		out = append(out, d)
+	}
+	return out
+}

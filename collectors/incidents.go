@@ -21,7 +21,16 @@ type incidents struct{}
 
 func init() { Register(incidents{}) }
 
-const incidentsKPI = "incident_resolution"
+// incidentsKPI is the family's headline KPI.
+var incidentsKPI = KPI{
+	Name:        "incident_resolution",
+	Family:      "incidents",
+	Title:       "Incidents resolved on time",
+	Description: "Share of the incidents resolved in the review window (90 days by default) that were resolved within the target time for their severity.",
+	Unit:        UnitRatio,
+}
+
+func (incidents) KPIs() []KPI { return []KPI{incidentsKPI} }
 
 type incidentsOptions struct {
 	// Window is how far back resolutions count towards the within-target share.
@@ -280,9 +289,7 @@ func (incidents) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 		}
 	}
 	out.gauge(incidentsWindowDesc, seconds(opts.Window))
-	out.headline(incidentsKPI, s, scores,
-		func(site string) RatioTarget { return SiteTargetsOf[incidentsTargets](s, site).WithinTarget },
-		s.Targets.(*incidentsTargets).WithinTarget)
+	out.headline(incidentsKPI, s, scores, targetsGrading(s, func(t *incidentsTargets) RatioTarget { return t.WithinTarget }))
 	return out
 }
 

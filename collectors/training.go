@@ -17,7 +17,16 @@ type training struct{}
 
 func init() { Register(training{}) }
 
-const trainingKPI = "training_current"
+// trainingKPI is the family's headline KPI.
+var trainingKPI = KPI{
+	Name:        "training_current",
+	Family:      "training",
+	Title:       "Security training up to date",
+	Description: "Share of the required security training, over all staff and courses, that is completed and not expired.",
+	Unit:        UnitRatio,
+}
+
+func (training) KPIs() []KPI { return []KPI{trainingKPI} }
 
 // States of a training requirement, derived from completed_at and expires_at.
 const (
@@ -136,9 +145,7 @@ func (training) Metrics(sh *records.Shape, res records.Result, s *Settings) []pr
 		scores[site] = sc
 	}
 	out.gauge(trainingHorizonDesc, seconds(s.Options.(*trainingOptions).ExpiringWithin))
-	out.headline(trainingKPI, s, scores,
-		func(site string) RatioTarget { return SiteTargetsOf[trainingTargets](s, site).Current },
-		s.Targets.(*trainingTargets).Current)
+	out.headline(trainingKPI, s, scores, targetsGrading(s, func(t *trainingTargets) RatioTarget { return t.Current }))
 	return out
 }
 

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 )
 
@@ -124,10 +123,7 @@ person-r9,north,operational,security_awareness,2026-03-10T12:10:00Z,2026-03-01T0
 			t.Errorf("sample %s exposes a person reference", k)
 		}
 	}
-	ch := make(chan *prometheus.Desc, 16)
-	f.Describe(ch)
-	close(ch)
-	for d := range ch {
+	for _, d := range descriptors(f) {
 		if strings.Contains(d.String(), "person_ref") {
 			t.Errorf("descriptor %s has a person_ref label", d)
 		}

@@ -182,10 +182,10 @@ func TestAlertConventions(t *testing.T) {
 }
 
 // familyFromSeries reports whether the expression selects a documented
-// metric with a family label, or the kpi-to-family mapping.
+// metric with a family label (sems_kpi_info gives a KPI's).
 func familyFromSeries(t *testing.T, expr string, doc map[string]metricsdoc.Metric) bool {
 	for _, name := range selectorNames(t, expr) {
-		if name == "kpi:sems_kpi_family:info" || slices.Contains(doc[name].Labels, "family") {
+		if slices.Contains(doc[name].Labels, "family") {
 			return true
 		}
 	}
@@ -337,36 +337,30 @@ func TestMetricNames(t *testing.T) {
 	}
 }
 
-// TestKPIFamilyMapping checks that kpi:sems_kpi_family:info maps every KPI
-// the exporter serves to one of its families.
-func TestKPIFamilyMapping(t *testing.T) {
-	mapping := map[string]string{}
+// TestKPIInfo checks that the demo exporter describes, in sems_kpi_info,
+// every KPI of every registered family, each with its family, so that the
+// KPI alerts route and inhibit by family with no mapping kept in the rules.
+func TestKPIInfo(t *testing.T) {
 	for _, r := range loadRules(t) {
-		if r.Record == "kpi:sems_kpi_family:info" {
-			if _, dup := mapping[r.Labels["kpi"]]; dup {
-				t.Errorf("kpi %s is mapped twice", r.Labels["kpi"])
-			}
-			mapping[r.Labels["kpi"]] = r.Labels["family"]
+		if r.Labels["kpi"] != "" {
+			t.Errorf("rule %s%s sets a kpi label by hand: KPIs come from sems_kpi_info", r.Record, r.Alert)
 		}
 	}
-	served := demoMetrics(t)["sems_kpi_organisation_ratio"]
-	if served == nil || len(served.GetMetric()) != len(collectors.Names()) {
-		t.Fatalf("the demo serves %d organisation KPIs, want one per family", len(served.GetMetric()))
-	}
-	for _, m := range served.GetMetric() {
+	info := map[string]string{}
+	for _, m := range demoMetrics(t)["sems_kpi_info"].GetMetric() {
+		labels := map[string]string{}
 		for _, l := range m.GetLabel() {
-			if l.GetName() != "kpi" {
-				continue
-			}
-			if f, ok := mapping[l.GetValue()]; !ok {
-				t.Errorf("kpi %s has no family in kpi:sems_kpi_family:info", l.GetValue())
-			} else if !slices.Contains(collectors.Names(), f) {
-				t.Errorf("kpi %s is mapped to %q, which is not a family", l.GetValue(), f)
+			labels[l.GetName()] = l.GetValue()
+		}
+		info[labels["kpi"]] = labels["family"]
+	}
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		for _, k := range f.KPIs() {
+			if info[k.Name] != name {
+				t.Errorf("sems_kpi_info gives kpi %s the family %q, want %q", k.Name, info[k.Name], name)
 			}
 		}
-	}
-	if len(mapping) != len(collectors.Names()) {
-		t.Errorf("kpi:sems_kpi_family:info maps %d KPIs, want %d", len(mapping), len(collectors.Names()))
 	}
 }
 

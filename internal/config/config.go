@@ -84,9 +84,10 @@ type Family struct {
 }
 
 type file struct {
-	Sites    []string           `yaml:"sites"`
-	Sources  map[string]*Source `yaml:"sources"`
-	Families map[string]*Family `yaml:"families"`
+	Sites      []string              `yaml:"sites"`
+	Sources    map[string]*Source    `yaml:"sources"`
+	Families   map[string]*Family    `yaml:"families"`
+	Indicators map[string]*Indicator `yaml:"indicators"`
 }
 
 // Load reads and validates a configuration file.
@@ -124,8 +125,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	c := &Config{File: path, Sites: f.Sites, Sources: f.Sources}
 	d.checkSites(doc, f.Sites)
 	d.checkSources(doc, filepath.Dir(path), f.Sources)
-	if len(f.Families) == 0 {
-		d.errorf(doc, "no families configured: add at least one under families")
+	if len(f.Families) == 0 && len(f.Indicators) == 0 {
+		d.errorf(doc, "nothing to collect: configure at least one of the families or indicators")
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Families)) {
 		fam := f.Families[name]
@@ -134,7 +135,17 @@ func Parse(path string, data []byte) (*Config, error) {
 			continue
 		}
 		fam.Name = name
-		if d.checkFamily(doc, c, fam) {
+		coll, ok := collectors.Lookup(name)
+		if !ok {
+			d.errorf(keyNode(lookup(doc, "families"), name), "unknown family %q (known: %s); a KPI of your own goes under indicators", name, strings.Join(collectors.Names(), ", "))
+			continue
+		}
+		if d.checkCollection(lookup(doc, "families", name), "families."+name, c, fam, coll) {
+			c.Families = append(c.Families, fam)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Indicators)) {
+		if fam, ok := d.checkIndicator(doc, c, name, f.Indicators[name]); ok {
 			c.Families = append(c.Families, fam)
 		}
 	}
@@ -239,17 +250,11 @@ func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 	}
 }
 
-func (d *decoder) checkFamily(doc *yaml.Node, c *Config, fam *Family) bool {
-	n := lookup(doc, "families", fam.Name)
+// checkCollection checks what every collection has, a built-in family's or
+// a configured indicator's, n being its node and path where it is.
+func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Family, coll collectors.Family) bool {
 	at := func(key string) *yaml.Node { return lookup(n, key) }
-	path := "families." + fam.Name
 	before := len(d.errs)
-
-	coll, ok := collectors.Lookup(fam.Name)
-	if !ok {
-		d.errorf(keyNode(lookup(doc, "families"), fam.Name), "unknown family %q (known: %s)", fam.Name, strings.Join(collectors.Names(), ", "))
-		return false
-	}
 	fam.Collector = coll
 
 	src, ok := c.Sources[fam.Source]
@@ -295,7 +300,7 @@ func (d *decoder) checkFamily(doc *yaml.Node, c *Config, fam *Family) bool {
 	}
 	for k := range fam.Columns {
 		if _, ok := contract[k]; !ok {
-			d.errorf(keyNode(at("columns"), k), "%s.columns: %q is not a column of the %s record contract", path, k, fam.Name)
+			d.errorf(keyNode(at("columns"), k), "%s.columns: %q is not a column of the %s record contract (%s)", path, k, fam.Name, strings.Join(slices.Sorted(maps.Keys(contract)), ", "))
 		}
 	}
 	s := collectors.DefaultSettings(coll, c.Sites)

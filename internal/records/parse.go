@@ -1,6 +1,8 @@
 package records
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,6 +37,8 @@ func ParseCell(c Column, raw string) Value {
 			return Bool(false)
 		}
 		return Value{Kind: KindInvalid}
+	case TypeNumber:
+		return parseNumber(raw)
 	case TypeTime:
 		for _, layout := range timeLayouts {
 			if t, err := time.Parse(layout, raw); err == nil {
@@ -61,4 +65,19 @@ func lowerASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// parseNumber reads a decimal number as PostgreSQL's float8 input does: an
+// optional sign, digits with an optional point, an optional exponent. Go's
+// hexadecimal and underscore forms, which PostgreSQL refuses, are invalid,
+// and so are NaN and infinities, which no KPI can count.
+func parseNumber(raw string) Value {
+	if strings.ContainsAny(raw, "xX_pP") {
+		return Value{Kind: KindInvalid}
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return Value{Kind: KindInvalid}
+	}
+	return Num(f)
 }

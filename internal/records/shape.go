@@ -17,10 +17,13 @@ const (
 	TypeEnum
 	TypeBool
 	TypeTime
+	// TypeNumber is a finite number: NaN and infinities are rejected as
+	// invalid, in SQL as in a CSV cell.
+	TypeNumber
 )
 
 func (t Type) String() string {
-	return [...]string{"text", "enum", "boolean", "timestamp"}[t]
+	return [...]string{"text", "enum", "boolean", "timestamp", "number"}[t]
 }
 
 // Column is one column of a family's record contract.
@@ -209,8 +212,8 @@ func (s *Shape) rejections() []rejection {
 	// PostgreSQL holds infinite timestamps, which no CSV cell can: they are
 	// rejected first, as the CSV reader rejects a cell it cannot read.
 	for _, c := range s.Columns {
-		if c.Type == TypeTime {
-			out = append(out, rejection{InvalidReason(c.Name), infinite{s.Col(c.Name)}})
+		if c.Type == TypeTime || c.Type == TypeNumber {
+			out = append(out, rejection{InvalidReason(c.Name), infinite{s.Col(c.Name), c.Type}})
 		}
 	}
 	for _, c := range s.Columns {
@@ -236,7 +239,7 @@ func (s *Shape) Reasons() []string {
 		out = append(out, id.Reason)
 	}
 	for _, c := range s.Columns {
-		if c.Type == TypeBool || c.Type == TypeTime {
+		if c.Type == TypeBool || c.Type == TypeTime || c.Type == TypeNumber {
 			out = append(out, InvalidReason(c.Name))
 		}
 	}
@@ -329,11 +332,21 @@ func Combine(agg Agg, a, b float64) float64 {
 	return a + b
 }
 
-// infinite is TRUE for an infinite timestamp. A CSV cell cannot hold one,
+// infinite is TRUE for an infinite timestamp, or a number that is NaN or
+// infinite. A CSV cell holding one is invalid before any expression sees it,
 // so in Go it is never TRUE.
-type infinite struct{ e Expr }
+type infinite struct {
+	e Expr
+	t Type
+}
 
-func (i infinite) SQL() string { return "(NOT isfinite(" + i.e.SQL() + "))" }
+func (i infinite) SQL() string {
+	if i.t == TypeNumber {
+		// NaN equals NaN in PostgreSQL, unlike in IEEE arithmetic.
+		return "(" + i.e.SQL() + " IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+	}
+	return "(NOT isfinite(" + i.e.SQL() + "))"
+}
 
 func (i infinite) Eval(rec Record, env Env) Value {
 	if i.e.Eval(rec, env).IsNull() {

@@ -114,6 +114,8 @@ func normalizeSQL(t Type, src string) string {
 		return src + "::boolean"
 	case TypeTime:
 		return src + "::timestamptz"
+	case TypeNumber:
+		return src + "::float8"
 	}
 	return text
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/sems-exporter/sems_exporter/collectors"
 	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/records"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
@@ -75,7 +76,8 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			now:    time.Now,
 		}
 		s.jobs = append(s.jobs, j)
-		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron)})
+		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
+			Info: collectors.KPIInfo(f.Collector)})
 	}
 	snap.Configure(fams)
 	return s, nil

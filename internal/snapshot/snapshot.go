@@ -23,6 +23,9 @@ type Family struct {
 	// Interval is the usual time between scheduled collections, for
 	// freshness alerts that must not repeat the schedule.
 	Interval time.Duration
+	// Info are metrics the family's configuration alone determines (what
+	// each of its KPIs is), served whatever the state of its collections.
+	Info []prometheus.Metric
 }
 
 type state struct {
@@ -168,6 +171,7 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		health = append(health,
 			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
 			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
+		health = append(health, st.Info...)
 		if st.lastSuccess.IsZero() {
 			continue
 		}

@@ -110,8 +110,8 @@ func (capa) Name() string { return "capa" }
 func (capa) Columns() []records.Column {
 	return []records.Column{
 		{Name: "action_ref", Type: records.TypeText, Required: true, Doc: "The action's reference in the source system. Read, never exported."},
-		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
-		{Name: "kind", Type: records.TypeEnum, Required: true, Doc: "Corrective (fixes a found weakness) or preventive (stops one arising).",
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code."},
+		{Name: "kind", Type: records.TypeEnum, Required: true, Doc: "Corrective (puts right a failure found) or preventive (stops a potential failure occurring).",
 			Allowed: []string{"corrective", "preventive"}},
 		{Name: "origin", Type: records.TypeEnum, Required: true, Doc: "What raised the action.",
 			Allowed: []string{"audit", "incident", "covert_test", "inspection", "management_review", "staff_report"}},
@@ -119,8 +119,8 @@ func (capa) Columns() []records.Column {
 			Allowed: []string{"high", "medium", "low"}},
 		{Name: "raised_at", Type: records.TypeTime, Required: true, Doc: "When the action was raised."},
 		{Name: "due_at", Type: records.TypeTime, Required: true, Doc: "When the action is due to be closed."},
-		{Name: "closed_at", Type: records.TypeTime, Doc: "When the action was closed; NULL while it is open."},
-		{Name: "effectiveness_reviewed_at", Type: records.TypeTime, Doc: "When the closed action's effectiveness was reviewed; NULL until then."},
+		{Name: "closed_at", Type: records.TypeTime, Doc: "When the action was closed; empty (NULL) while it is open."},
+		{Name: "effectiveness_reviewed_at", Type: records.TypeTime, Doc: "When the closed action's effectiveness was reviewed; empty (NULL) until then."},
 	}
 }
 

@@ -85,7 +85,7 @@ func (covertTests) Name() string { return "covert_tests" }
 func (covertTests) Columns() []records.Column {
 	return []records.Column{
 		{Name: "test_ref", Type: records.TypeText, Required: true, Doc: "The test's reference in the source system. Read, never exported."},
-		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site where the test was conducted."},
 		{Name: "test_type", Type: records.TypeEnum, Required: true, Doc: "What the test tried to get past.",
 			Allowed: []string{"screening_threat_item", "access_control", "vehicle_search", "staff_search"}},
 		{Name: "conducted_by", Type: records.TypeEnum, Required: true, Doc: "Who conducted the test.",
@@ -93,9 +93,9 @@ func (covertTests) Columns() []records.Column {
 		{Name: "conducted_at", Type: records.TypeTime, Required: true, Doc: "When the test was conducted."},
 		{Name: "result", Type: records.TypeEnum, Required: true, Doc: "Outcome of the test.",
 			Allowed: []string{"pass", "fail"}},
-		{Name: "failure_cause", Type: records.TypeEnum, Doc: "Why a failed test failed; required on a failure, ignored on a pass.",
+		{Name: "failure_cause", Type: records.TypeEnum, Doc: "Why a failed test failed. Ignored on a pass.",
 			Allowed: []string{"people", "procedure", "equipment"}},
-		{Name: "linked_action_ref", Type: records.TypeText, Doc: "The corrective action raised for a failure; NULL while none is. Read, never exported."},
+		{Name: "linked_action_ref", Type: records.TypeText, Doc: "The corrective action raised for a failure; NULL while there is none. Read, never exported."},
 	}
 }
 

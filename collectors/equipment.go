@@ -61,10 +61,10 @@ func (equipment) Name() string { return "equipment" }
 func (equipment) Columns() []records.Column {
 	return []records.Column{
 		{Name: "asset_ref", Type: records.TypeText, Required: true, Doc: "The asset's reference in the source system. Read, never exported."},
-		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code."},
 		{Name: "equipment_type", Type: records.TypeEnum, Required: true, Doc: "Kind of security equipment.",
 			Allowed: []string{"cctv", "xray", "walk_through_metal_detector", "explosive_trace_detection", "access_control_reader", "perimeter_intrusion_detection"}},
-		{Name: "critical", Type: records.TypeBool, Doc: "Whether the asset is critical; NULL means not critical."},
+		{Name: "critical", Type: records.TypeBool, Doc: "Whether the asset is critical; empty (NULL) means not critical."},
 		{Name: "status", Type: records.TypeEnum, Required: true, Doc: "Current status.",
 			Allowed: []string{"serviceable", "degraded", "unserviceable"}},
 		{Name: "status_since", Type: records.TypeTime, Required: true, Doc: "When the asset entered its current status."},

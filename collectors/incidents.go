@@ -97,14 +97,14 @@ func (incidents) Name() string { return "incidents" }
 func (incidents) Columns() []records.Column {
 	return []records.Column{
 		{Name: "incident_ref", Type: records.TypeText, Required: true, Doc: "The incident's reference in the source system. Read, never exported."},
-		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code."},
 		{Name: "category", Type: records.TypeEnum, Required: true, Doc: "Kind of incident.",
 			Allowed: []string{"prohibited_item", "unauthorised_access", "perimeter_breach", "suspicious_behaviour",
 				"insider_activity", "equipment_tampering", "cyber", "other"}},
 		{Name: "severity", Type: records.TypeEnum, Required: true, Doc: "Severity; selects the resolution target.",
 			Allowed: []string{"critical", "high", "medium", "low"}},
 		{Name: "reported_at", Type: records.TypeTime, Required: true, Doc: "When the incident was reported."},
-		{Name: "resolved_at", Type: records.TypeTime, Doc: "When the incident was resolved; NULL while it is open."},
+		{Name: "resolved_at", Type: records.TypeTime, Doc: "When the incident was resolved; empty (NULL) while it is open."},
 	}
 }
 

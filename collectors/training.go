@@ -77,15 +77,15 @@ func (training) Name() string { return "training" }
 
 func (training) Columns() []records.Column {
 	return []records.Column{
-		{Name: "person_ref", Type: records.TypeText, Required: true, Doc: "Pseudonymous reference of the person who holds the requirement. Read, never exported."},
-		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code, one of the configured sites."},
+		{Name: "person_ref", Type: records.TypeText, Required: true, Doc: "Pseudonymous reference of the person who holds the requirement. Read to reject a requirement without a person and to find a requirement exported twice, never grouped, logged or exported."},
+		{Name: "site", Type: records.TypeEnum, Required: true, Doc: "Site code."},
 		{Name: "role_level", Type: records.TypeEnum, Required: true, Doc: "The person's SeMS role level.",
 			Allowed: []string{"operational", "supervisor_manager", "senior_manager", "accountable_manager", "third_party"}},
 		{Name: "course", Type: records.TypeEnum, Required: true, Doc: "The required course.",
 			Allowed: []string{"security_awareness", "sems_induction", "insider_threat", "incident_reporting",
 				"screening_certification", "access_control", "emergency_response", "sems_leadership"}},
-		{Name: "completed_at", Type: records.TypeTime, Doc: "When the course was last completed; NULL means never completed."},
-		{Name: "expires_at", Type: records.TypeTime, Doc: "When that completion expires; NULL means it does not expire."},
+		{Name: "completed_at", Type: records.TypeTime, Doc: "When the course was last completed. NULL: never completed."},
+		{Name: "expires_at", Type: records.TypeTime, Doc: "When that completion expires. NULL: it does not expire. Ignored while `completed_at` is NULL."},
 	}
 }
 

@@ -433,18 +433,20 @@ func scrape(url string) (map[string]*dto.MetricFamily, error) {
 	return p.TextToMetricFamilies(resp.Body)
 }
 
+// allCollected reports whether every configured family and indicator (each
+// has its collections counter from start-up) has finished a collection.
 func allCollected(mfs map[string]*dto.MetricFamily) error {
-	done := map[string]bool{}
-	for _, m := range mfs["sems_collections_total"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "family" && m.GetCounter().GetValue() >= 1 {
-				done[l.GetValue()] = true
-			}
-		}
+	series := mfs["sems_collections_total"].GetMetric()
+	if len(series) == 0 {
+		return fmt.Errorf("no collection configured yet")
 	}
-	for _, f := range collectors.Names() {
-		if !done[f] {
-			return fmt.Errorf("family %s not collected yet", f)
+	for _, m := range series {
+		if m.GetCounter().GetValue() < 1 {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "family" {
+					return fmt.Errorf("family %s not collected yet", l.GetValue())
+				}
+			}
 		}
 	}
 	return nil

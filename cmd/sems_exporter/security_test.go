@@ -481,7 +481,7 @@ families:
   incidents: {source: exports, file: incidents.csv}
 `)
 	p := launch(t, "--config.file="+path)
-	samples := p.waitCollected(t, 2)
+	samples := p.waitCollected(t)
 	resp, err := http.Get(p.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -513,8 +513,9 @@ families:
 		}
 	}
 
-	// Every label value is a configured site, a vocabulary value, or an
-	// identifier the exporter itself names (family, reason, kpi, ...).
+	// Every label value is a configured site, a vocabulary value, a KPI's
+	// title or description from its definition, or an identifier the
+	// exporter itself names (family, reason, kpi, ...).
 	vocab := map[string][]string{"site": {"north", "south"}}
 	for _, name := range collectors.Names() {
 		f, _ := collectors.Lookup(name)
@@ -522,6 +523,10 @@ families:
 			if c.Name != "site" && c.Allowed != nil {
 				vocab[c.Name] = append(vocab[c.Name], c.Allowed...)
 			}
+		}
+		for _, k := range f.KPIs() {
+			vocab["title"] = append(vocab["title"], k.Title)
+			vocab["description"] = append(vocab["description"], k.Description)
 		}
 	}
 	identifier := regexp.MustCompile(`^[a-z0-9_-]+$`)

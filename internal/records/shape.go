@@ -23,7 +23,7 @@ const (
 )
 
 func (t Type) String() string {
-	return [...]string{"text", "enum", "boolean", "timestamp", "number"}[t]
+	return [...]string{"text", "enum", "boolean", "time", "number"}[t]
 }
 
 // Column is one column of a family's record contract.

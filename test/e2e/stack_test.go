@@ -18,6 +18,7 @@ import (
 	_ "github.com/lib/pq" // registers the "postgres" driver
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/promtest"
@@ -41,7 +42,24 @@ const (
 	staleMargin = "5"
 )
 
-var families = []string{"capa", "covert_tests", "equipment", "incidents", "training"}
+// families are the collections examples/postgres.yml configures, built-in
+// families and configured indicators alike, read from it in TestStack.
+var families []string
+
+// collections lists the families and indicators a configuration names.
+func collections(t *testing.T, cfg string) []string {
+	t.Helper()
+	var c struct {
+		Families   map[string]yaml.Node `yaml:"families"`
+		Indicators map[string]yaml.Node `yaml:"indicators"`
+	}
+	if err := yaml.Unmarshal([]byte(cfg), &c); err != nil {
+		t.Fatal(err)
+	}
+	names := append(slices.Collect(maps.Keys(c.Families)), slices.Collect(maps.Keys(c.Indicators))...)
+	slices.Sort(names)
+	return names
+}
 
 // From a row in the source system to a notification, with the
 // repository's configuration files, and back: an overdue corrective action
@@ -92,7 +110,9 @@ func TestStack(t *testing.T) {
 	checkReaderRole(t, readerDSN)
 
 	// The exporter with examples/postgres.yml, only its schedules shortened.
-	cfg := replace(t, readFile(t, "examples/postgres.yml"), `(?m)^(\s+schedule: ).*$`, `${1}"`+collectEvery+`"`, len(families))
+	example := readFile(t, "examples/postgres.yml")
+	families = collections(t, example)
+	cfg := replace(t, example, `(?m)^(\s+schedule: ).*$`, `${1}"`+collectEvery+`"`, len(families))
 	cfgPath := writeFile(t, dir, "sems.yml", cfg)
 	t.Setenv("SEMS_POSTGRES_DSN", readerDSN)
 	exp := stacktest.StartExporter(t, exporterBinary, "--config.file="+cfgPath)

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/records"
@@ -25,8 +26,9 @@ import (
 
 // TestPostgresAndCSVGiveIdenticalMetrics loads the demo dataset into CSV
 // files and, from those very files, into PostgreSQL tables typed as the
-// record contracts say; every family must then expose byte-for-byte the same
-// metrics whichever source it reads.
+// record contracts say; every family, and every configured indicator of the
+// demo configuration, must then expose byte-for-byte the same metrics
+// whichever source it reads.
 func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 	server, err := pgtest.Start()
 	if err != nil {
@@ -57,13 +59,30 @@ func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 	// in the future and every age is a whole number of seconds plus 3600.
 	now := anchor.Add(time.Hour)
 	sites := []string{"north", "south", "harbour", "valley"}
-
+	type collection struct {
+		f    collectors.Family
+		s    *collectors.Settings
+		file string
+	}
+	all := map[string]collection{}
 	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		all[name] = collection{f, collectors.DefaultSettings(f, sites), name + ".csv"}
+	}
+	cfg, err := config.Load("../examples/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cfg.Families {
+		if _, builtIn := all[c.Name]; !builtIn {
+			all[c.Name] = collection{c.Collector, c.Settings, c.File}
+		}
+	}
+
+	for name, c := range all {
 		t.Run(name, func(t *testing.T) {
-			f, _ := collectors.Lookup(name)
-			s := collectors.DefaultSettings(f, sites)
+			f, s, file := c.f, c.s, c.file
 			shape := f.Shape(s)
-			file := name + ".csv"
 			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, file))
 
 			fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: file, Now: now})
@@ -92,7 +111,7 @@ func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 // an empty cell becoming NULL.
 func copyCSV(t *testing.T, db *sql.DB, table string, cols []records.Column, path string) {
 	t.Helper()
-	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeTime: "timestamptz"}
+	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeTime: "timestamptz", records.TypeNumber: "float8"}
 	var defs, names []string
 	for _, c := range cols {
 		defs = append(defs, pq.QuoteIdentifier(c.Name)+" "+types[c.Type])

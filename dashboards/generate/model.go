@@ -80,8 +80,11 @@ type (
 		GridPos         GridPos          `json:"gridPos"`
 		ID              int              `json:"id"`
 		Interval        string           `json:"interval,omitempty"`
+		MaxPerRow       int              `json:"maxPerRow,omitempty"`
 		Options         map[string]any   `json:"options"`
 		PluginVersion   string           `json:"pluginVersion"`
+		Repeat          string           `json:"repeat,omitempty"`
+		RepeatDirection string           `json:"repeatDirection,omitempty"`
 		Targets         []Target         `json:"targets"`
 		Title           string           `json:"title"`
 		Transformations []Transformation `json:"transformations,omitempty"`

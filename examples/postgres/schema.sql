@@ -8,7 +8,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -65,4 +65,36 @@ CREATE TABLE security_tests (
     outcome    text,             -- PASS, FAIL
     root_cause text,             -- PEOPLE, PROCEDURE, EQUIPMENT; NULL on a pass
     capa_ref   text REFERENCES capa_register (action_id)
+);
+
+-- The registers behind the organisation's own indicators (the indicators
+-- section of ../postgres.yml).
+
+-- The security audit programmes: audits planned and done, per site, month
+-- and programme.
+CREATE TABLE audit_plan (
+    plan_ref       text,
+    site_code      text,
+    month_start    timestamptz,
+    programme      text,         -- INTERNAL, EXTERNAL
+
+    audits_done    integer,
+    audits_planned integer
+);
+
+-- Security events that held up operations, with the minutes they cost.
+CREATE TABLE disruption_log (
+    event_no      text,
+    site_code     text,
+    started_at    timestamptz,
+    delay_minutes numeric        -- NULL while not yet assessed
+);
+
+-- Staff reports of suspicious items or behaviour. The reporter is not
+-- recorded here; nothing identifies them.
+CREATE TABLE vigilance_reports (
+    report_no   text,
+    site_code   text,
+    reported_at timestamptz,
+    zone        text             -- LANDSIDE, AIRSIDE, PERIMETER
 );

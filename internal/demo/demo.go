@@ -60,4 +60,9 @@ type Dataset struct {
 	CAPA        []Action
 	Training    []Requirement
 	CovertTests []CovertTest
+	// Indicators holds the records of the demo's configured indicators (in
+	// examples/demo.yml), by indicator name, each row in the column order
+	// of its table in internal/sourcesystem: a string (empty for NULL), a
+	// Moment, or a float64 (nil for NULL).
+	Indicators map[string][][]any
 }

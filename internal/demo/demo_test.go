@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sems-exporter/sems_exporter/collectors"
 	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
@@ -259,6 +258,9 @@ func TestWriteCSV(t *testing.T) {
 	}
 	sizes := map[string]int{"equipment": len(d.Equipment), "incidents": len(d.Incidents), "capa": len(d.CAPA),
 		"training": len(d.Training), "covert_tests": len(d.CovertTests)}
+	for name, rows := range d.Indicators {
+		sizes[name] = len(rows)
+	}
 	// That the headers are the contracts' columns is checked in sourcesystem.
 	for _, tb := range sourcesystem.Tables() {
 		header, rows := readCSV(t, filepath.Join(dir, tb.File))
@@ -313,7 +315,9 @@ func TestWriteSQL(t *testing.T) {
 		}
 	}
 	want := map[string]int{"asset_register": len(d.Equipment), "incident_log": len(d.Incidents), "capa_register": len(d.CAPA),
-		"training_records": len(d.Training), "security_tests": len(d.CovertTests)}
+		"training_records": len(d.Training), "security_tests": len(d.CovertTests),
+		"audit_plan": len(d.Indicators["audits_completed"]), "disruption_log": len(d.Indicators["disruption_minutes"]),
+		"vigilance_reports": len(d.Indicators["vigilance_reports"])}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows per table = %v, want %v", rows, want)
 	}
@@ -354,15 +358,25 @@ func TestBadRecordsAreRejected(t *testing.T) {
 		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
 		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
 	}
-	for name, reasons := range want {
-		f, _ := collectors.Lookup(name)
-		req := source.Request{Shape: f.Shape(collectors.DefaultSettings(f, d.Sites)), File: name + ".csv", Now: anchor}
+	// The configured indicators' bad records, likewise.
+	want["audits_completed"] = map[string]float64{"numerator_above_denominator": 1, "duplicate_ref": 2}
+	want["disruption_minutes"] = map[string]float64{"missing_value": 1, "future_at": 1, "duplicate_ref": 2}
+	want["vigilance_reports"] = map[string]float64{"unknown_breakdown": 1, "duplicate_ref": 2}
+	cfg, err := config.Load("../../examples/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Families) != len(want) {
+		t.Errorf("demo.yml configures %d families and indicators, this test expects %d", len(cfg.Families), len(want))
+	}
+	for _, fam := range cfg.Families {
+		req := source.Request{Shape: fam.Collector.Shape(fam.Settings), File: fam.File, Now: anchor}
 		res, err := source.CSV{Dir: dir}.Aggregate(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := res.Rejected(); !reflect.DeepEqual(got, reasons) {
-			t.Errorf("%s rejected %v, want %v", name, got, reasons)
+		if got := res.Rejected(); !reflect.DeepEqual(got, want[fam.Name]) {
+			t.Errorf("%s rejected %v, want %v", fam.Name, got, want[fam.Name])
 		}
 	}
 }

@@ -73,6 +73,8 @@ func Generate() *Dataset {
 	d.Incidents = g.incidents()
 	d.CovertTests, d.CAPA = g.testsAndActions()
 	d.Training = g.training()
+	// A stream of its own, so that the families' records stay as they were.
+	d.Indicators = gen{rand.New(rand.NewPCG(0x1d1c, 2026))}.indicators()
 	return d
 }
 

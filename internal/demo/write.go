@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,8 @@ func (d *Dataset) tables() []table {
 			for _, t := range d.CovertTests {
 				rows = append(rows, []any{t.Ref, t.Site, t.Type, t.ConductedBy, t.Conducted, t.Result, t.FailureCause, t.LinkedAction})
 			}
+		default:
+			rows = d.Indicators[t.Family]
 		}
 		out = append(out, table{t, rows})
 	}
@@ -133,6 +136,10 @@ func sqlCell(v any, c sourcesystem.Column) string {
 		return "'" + strings.ReplaceAll(c.Stored(v), "'", "''") + "'"
 	case bool:
 		return strings.ToUpper(fmt.Sprint(v))
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return "NULL"
 	}
 	m := v.(Moment)
 	if !m.Valid {

@@ -173,6 +173,27 @@ func Tables() []Table {
 			{"failure_cause", "root_cause", strings.ToUpper},
 			{"linked_action_ref", "capa_ref", nil},
 		}},
+		// The records of the demo's configured indicators.
+		{Family: "audits_completed", Name: "audit_plan", File: "audits_completed.csv", Columns: []Column{
+			{"ref", "plan_ref", nil},
+			site,
+			{"at", "month_start", nil},
+			{"breakdown", "programme", strings.ToUpper},
+			{"numerator", "audits_done", nil},
+			{"denominator", "audits_planned", nil},
+		}},
+		{Family: "disruption_minutes", Name: "disruption_log", File: "disruption_minutes.csv", Columns: []Column{
+			{"ref", "event_no", nil},
+			site,
+			{"at", "started_at", nil},
+			{"value", "delay_minutes", nil},
+		}},
+		{Family: "vigilance_reports", Name: "vigilance_reports", File: "vigilance_reports.csv", Columns: []Column{
+			{"ref", "report_no", nil},
+			site,
+			{"at", "reported_at", nil},
+			{"breakdown", "zone", strings.ToUpper},
+		}},
 	}
 }
 
@@ -188,8 +209,9 @@ func Lookup(family string) (Table, bool) {
 
 // EncodeCSV writes the table's CSV export: a header row of contract column
 // names, then a record per row of the contract columns' cells. A string cell
-// is written as it is and a bool as true or false; cell formats any other
-// cell, a time or NULL, which each generator represents its own way.
+// is written as it is, a bool as true or false, a float64 in the shortest
+// decimal form and nil (a NULL number) as an empty cell; cell formats any
+// other cell, a time or NULL, which each generator represents its own way.
 func EncodeCSV(out io.Writer, t Table, rows iter.Seq[[]any], cell func(any) string) error {
 	w := csv.NewWriter(out)
 	header := t.Header()
@@ -208,6 +230,10 @@ func EncodeCSV(out io.Writer, t Table, rows iter.Seq[[]any], cell func(any) stri
 				rec = append(rec, v)
 			case bool:
 				rec = append(rec, strconv.FormatBool(v))
+			case float64:
+				rec = append(rec, strconv.FormatFloat(v, 'f', -1, 64))
+			case nil:
+				rec = append(rec, "")
 			default:
 				rec = append(rec, cell(v))
 			}

@@ -164,11 +164,14 @@ type BenchTable struct {
 // NULL, a string, a bool or a time. The slice is reused between rows.
 func (t BenchTable) Rows() iter.Seq[[]any] { return t.rows }
 
-// Tables returns every entry's benchmark records, in the entries' Order.
+// Tables returns the benchmark records of every entry that has them, in the
+// entries' Order.
 func (s Spec) Tables() []BenchTable {
 	var out []BenchTable
 	for _, e := range Entries() {
-		out = append(out, s.table(e))
+		if e.Bench != nil {
+			out = append(out, s.table(e))
+		}
 	}
 	return out
 }
@@ -181,7 +184,7 @@ func (s Spec) table(e Entry) BenchTable {
 // Table returns one entry's benchmark records.
 func (s Spec) Table(name string) (BenchTable, bool) {
 	e, ok := Lookup(name)
-	if !ok {
+	if !ok || e.Bench == nil {
 		return BenchTable{}, false
 	}
 	return s.table(e), true

@@ -1,7 +1,6 @@
 package exampledata
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -183,6 +182,3 @@ func (d *Demo) pick(cs []choice) string {
 
 // count shares n out to a site by its size.
 func count(n int, p profile) int { return int(math.Round(float64(n) * p.size)) }
-
-// ref numbers records from 1 in a reference format such as "INC-%06d".
-func ref(format string, i int) string { return fmt.Sprintf(format, i+1) }

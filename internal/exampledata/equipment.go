@@ -36,11 +36,6 @@ site_targets:
 	})
 }
 
-// siteColumn is every table's site: the source system keeps site codes
-// upper-case, and the exporter lower-cases enum values, so the record
-// queries need not.
-var siteColumn = Column{Contract: "site", Source: "site_code", Type: "text", Map: Upper}
-
 // assetClasses are the asset register's class codes of the equipment types;
 // asset references carry them too.
 var assetClasses = Coded(

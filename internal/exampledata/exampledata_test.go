@@ -20,6 +20,9 @@ func TestEveryFamilyHasExampleData(t *testing.T) {
 			t.Errorf("family %s has no example data: add internal/exampledata/%s.go", name, name)
 			continue
 		}
+		if e.Bench == nil {
+			t.Errorf("family %s has no benchmark records", name)
+		}
 		f, _ := collectors.Lookup(name)
 		var want []string
 		for _, c := range f.Columns() {

@@ -91,6 +91,11 @@ func (t Table) Index(contract string) int {
 	panic(fmt.Sprintf("exampledata: %s has no column %s", t.Name, contract))
 }
 
+// siteColumn is every table's site: the source system keeps site codes
+// upper-case, and the exporter lower-cases enum values, so the record
+// queries need not.
+var siteColumn = Column{Contract: "site", Source: "site_code", Type: "text", Map: Upper}
+
 // Upper stores values upper-cased, as the source system keeps site codes.
 var Upper Mapping = upper{}
 

@@ -91,11 +91,11 @@ func DemoOf[T any](draw func(*Demo) []T, row func(T) []any) DemoGen {
 }
 
 type demoGen[T any] struct {
-	draw_ func(*Demo) []T
-	row   func(T) []any
+	records func(*Demo) []T
+	row     func(T) []any
 }
 
-func (g demoGen[T]) draw(d *Demo) any { return g.draw_(d) }
+func (g demoGen[T]) draw(d *Demo) any { return g.records(d) }
 
 func (g demoGen[T]) rows(records any) [][]any {
 	var out [][]any

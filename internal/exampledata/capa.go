@@ -41,6 +41,9 @@ type Action struct {
 	Raised, Due, Closed, Reviewed     Moment
 }
 
+// actionRefs is the format of the demonstration's action references.
+const actionRefs = "CA-%05d"
+
 // demoActionCount is the number of the demonstration group's actions,
 // besides those raised after covert test failures.
 const demoActionCount = 850
@@ -125,7 +128,7 @@ func demoActions(d *Demo) []Action {
 	slices.SortStableFunc(all, func(a, b *Action) int { return cmp.Compare(a.Raised.Offset, b.Raised.Offset) })
 	out := make([]Action, 0, len(all)+6)
 	for i, a := range all {
-		a.Ref = fmt.Sprintf("CA-%05d", i+1)
+		a.Ref = fmt.Sprintf(actionRefs, i+1)
 		out = append(out, *a)
 	}
 	for i, a := range followUps {
@@ -138,14 +141,7 @@ func demoActions(d *Demo) []Action {
 		Action{Site: "valley", Kind: "improvement", Origin: "staff_report", Priority: "low", Raised: at(-9 * day), Due: at(60 * day)},
 		Action{Site: "valley", Kind: "preventive", Origin: "audit", Priority: "medium", Raised: at(-50 * day), Due: at(-10 * day), Closed: at(-15 * day), Reviewed: at(-5 * day)},
 	)
-	for i := len(all); i < len(out); i++ {
-		out[i].Ref = fmt.Sprintf("CA-%05d", i+1)
-	}
-	// The last action exported twice, the second time with its reference
-	// padded: both copies are rejected as duplicate_action_ref.
-	action := out[len(out)-1]
-	action.Ref += " "
-	return append(out, action)
+	return numbered(out, actionRefs, func(a *Action) *string { return &a.Ref })
 }
 
 // benchActionCount is the number of the benchmark group's actions at

@@ -86,13 +86,7 @@ func demoTests(d *Demo) []CovertTest {
 		CovertTest{Site: "north", Type: "access_control", ConductedBy: "internal", Conducted: at(3 * day), Result: "pass"},
 		CovertTest{Site: "north", Type: "staff_search", ConductedBy: "internal", Conducted: at(-12 * day), Result: "pass"},
 	)
-	for i := range tests {
-		tests[i].Ref = fmt.Sprintf("CT-%05d", i+1)
-	}
-	// And the last test, padded likewise: duplicate_test_ref.
-	test := tests[len(tests)-1]
-	test.Ref += " "
-	return append(tests, test)
+	return numbered(tests, "CT-%05d", func(t *CovertTest) *string { return &t.Ref })
 }
 
 // benchTestCount is the number of the benchmark group's tests at scale 1.

@@ -1,6 +1,7 @@
 package exampledata
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -152,6 +153,19 @@ func DemoRecords[T any](d *Demo, name string) []T { return d.drawn(name).([]T) }
 func (d *Demo) Rows(name string) [][]any {
 	e, _ := Lookup(name)
 	return e.Demo.rows(d.drawn(name))
+}
+
+// numbered gives records their references, numbered from 1 in format, and
+// exports the last one twice, the second time with its reference padded:
+// the exporter compares references trimmed and rejects both copies as
+// duplicates.
+func numbered[T any](rs []T, format string, ref func(*T) *string) []T {
+	for i := range rs {
+		*ref(&rs[i]) = fmt.Sprintf(format, i+1)
+	}
+	dup := rs[len(rs)-1]
+	*ref(&dup) += " "
+	return append(rs, dup)
 }
 
 func (d *Demo) chance(p float64) bool { return d.r.Float64() < p }

@@ -99,14 +99,7 @@ func demoIncidents(d *Demo) []Incident {
 		Incident{Site: "valley", Category: "cyber", Severity: "medium", Reported: at(day)},
 		Incident{Site: "north", Category: "prohibited_item", Severity: "low", Reported: at(-2 * day), Resolved: at(-2*day + 3*time.Hour)},
 	)
-	for i := range out {
-		out[i].Ref = fmt.Sprintf("INC-%06d", i+1)
-	}
-	// The last incident exported twice, the second time with its
-	// reference padded: both copies are rejected as duplicate_incident_ref.
-	dup := out[len(out)-1]
-	dup.Ref += " "
-	return append(out, dup)
+	return numbered(out, "INC-%06d", func(i *Incident) *string { return &i.Ref })
 }
 
 // benchIncidentCount is the number of the benchmark group's incidents at

@@ -12,8 +12,8 @@ import (
 )
 
 // exporterConfig is the configuration of one exporter run: the record
-// queries of examples/postgres.yml unchanged, the group's 40 sites, and the
-// families, schedule and source chosen for the run.
+// queries of examples/postgres.yml unchanged, the group's 40 sites with the
+// default targets, and the families, schedule and source chosen for the run.
 type exporterConfig struct {
 	families []string
 	schedule string
@@ -44,6 +44,9 @@ func (c exporterConfig) write(example []byte, dir, name string) (string, error) 
 			continue
 		}
 		f["schedule"] = c.schedule
+		// The example's per-site targets name the demo's sites, not the
+		// group's.
+		delete(f, "site_targets")
 		// Long enough for 10x the group on a small machine: a timeout would
 		// be a failed collection, not a measurement.
 		f["timeout"] = "15m"

@@ -97,6 +97,11 @@ func TestPanelsReturnData(t *testing.T) {
 	// and a panel repeated over a variable once per value of it. The KPI
 	// variables list the indicator this test configured in YAML alone, so
 	// it is on both dashboards without their having been regenerated.
+	// A trend-only KPI has no target: its copies of a panel find none.
+	trendOnly := labelSet(t, prom, `sems_kpi_info{trend_only="true"}`, "kpi")
+	if len(trendOnly) == 0 {
+		t.Fatal("the demo has no trend-only KPI")
+	}
 	var checks []*check
 	for _, d := range dashboards {
 		vars := resolveVariables(t, prom, d)
@@ -120,10 +125,17 @@ func TestPanelsReturnData(t *testing.T) {
 			}
 			for _, vs := range copies {
 				for _, q := range p.Targets {
-					checks = append(checks, newCheck(t, d, p, q, vs))
+					c := newCheck(t, d, p, q, vs)
+					c.none = p.Repeat != "" && trendOnly[vs[p.Repeat][0]] && strings.Contains(q.Expr, "_target_")
+					checks = append(checks, c)
 				}
 			}
 		}
+	}
+	// The recording rules take the indicator configured in YAML alone, as
+	// any KPI.
+	for _, rule := range []string{"kpi:sems_kpi_organisation_ratio:avg_over_time_30d", "kpi:sems_kpi_organisation_ratio:avg_over_time_91d"} {
+		checks = append(checks, &check{where: "rules/sems.rules.yml: " + rule, expr: fmt.Sprintf("%s{kpi=%q}", rule, gateChecks), q: target{Instant: true}})
 	}
 	// Rules are evaluated every 5s after the scrapes: retry a while.
 	deadline := time.Now().Add(45 * time.Second)
@@ -143,7 +155,10 @@ func TestPanelsReturnData(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	for _, c := range checks {
-		if !c.ok {
+		switch {
+		case !c.ok && c.none:
+			t.Errorf("%s: data (%v) from a trend-only KPI's target\n\t%s", c.where, c.err, c.expr)
+		case !c.ok:
 			t.Errorf("%s: no data (%v) from\n\t%s", c.where, c.err, c.expr)
 		}
 	}
@@ -153,7 +168,7 @@ func TestPanelsReturnData(t *testing.T) {
 	// The long-range panels find the backfilled history across their
 	// range, at the steps Grafana uses: at least four quarters of it.
 	for _, c := range checks {
-		if c.rng > longRange && c.q.Range {
+		if c.rng > longRange && c.q.Range && !c.none {
 			checkHistory(t, prom, c)
 		}
 	}
@@ -164,8 +179,10 @@ type check struct {
 	where, expr string
 	q           target
 	rng, step   time.Duration
-	ok          bool
-	err         error
+	// none is set for a query that must find nothing.
+	none bool
+	ok   bool
+	err  error
 }
 
 func newCheck(t *testing.T, d *dashboard, p panel, q target, vars map[string][]string) *check {
@@ -247,7 +264,7 @@ func (c *check) run(p *stacktest.Prometheus, now time.Time) {
 		n := c.rng / c.step
 		v, c.err = p.QueryRange(c.expr, now.Add(-n*c.step), now, c.step)
 	}
-	c.ok = c.err == nil && samples(v) > 0
+	c.ok = c.err == nil && (samples(v) > 0) != c.none
 }
 
 func samples(v model.Value) int {
@@ -521,6 +538,21 @@ func resolveVariables(t *testing.T, p *stacktest.Prometheus, d *dashboard) map[s
 		vars[v.Name] = slices.Sorted(maps.Keys(seen))
 	}
 	return vars
+}
+
+// labelSet is the values of a label over the series an instant query
+// returns.
+func labelSet(t *testing.T, p *stacktest.Prometheus, expr, label string) map[string]bool {
+	t.Helper()
+	res, err := p.Query(expr, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, s := range res.(model.Vector) {
+		out[string(s.Metric[model.LabelName(label)])] = true
+	}
+	return out
 }
 
 var (

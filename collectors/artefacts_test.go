@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/exampledata"
 	"github.com/sems-exporter/sems_exporter/internal/metricsdoc"
 	"github.com/sems-exporter/sems_exporter/internal/records"
-	"github.com/sems-exporter/sems_exporter/internal/exampledata"
 )
 
 // TestEveryFamilyHasItsArtefacts lists, for each registered family, every

@@ -13,13 +13,15 @@ import (
 var templates embed.FS
 
 // Files are the example files derived from the entries, by their path
-// under examples/: the schema, the two configurations.
+// relative to examples/: the schema, the two configurations, and the
+// database role that reads them for the deployment.
 func Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for path, tmpl := range map[string]string{
-		"postgres/schema.sql": "schema.sql.tmpl",
-		"demo.yml":            "demo.yml.tmpl",
-		"postgres.yml":        "postgres.yml.tmpl",
+		"postgres/schema.sql":              "schema.sql.tmpl",
+		"demo.yml":                         "demo.yml.tmpl",
+		"postgres.yml":                     "postgres.yml.tmpl",
+		"../deploy/postgres/30-reader.sql": "reader.sql.tmpl",
 	} {
 		t, err := template.New(tmpl).Funcs(funcs).ParseFS(templates, "templates/"+tmpl)
 		if err != nil {
@@ -54,6 +56,16 @@ var funcs = template.FuncMap{
 		return out
 	},
 	"createTable": createTable,
+	// selected are the source columns a record query reads: the contract's.
+	"selected": func(t Table) []string {
+		var out []string
+		for _, c := range t.Columns {
+			if c.Contract != "" {
+				out = append(out, c.Source)
+			}
+		}
+		return out
+	},
 	"query":       Query,
 	"comment":     func(s string) string { return prefixLines("# ", s) },
 	"indent":      func(n int, s string) string { return prefixLines(strings.Repeat(" ", n), s) },

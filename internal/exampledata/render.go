@@ -66,9 +66,9 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"query":       Query,
-	"comment":     func(s string) string { return prefixLines("# ", s) },
-	"indent":      func(n int, s string) string { return prefixLines(strings.Repeat(" ", n), s) },
+	"query":   Query,
+	"comment": func(s string) string { return prefixLines("# ", s) },
+	"indent":  func(n int, s string) string { return prefixLines(strings.Repeat(" ", n), s) },
 }
 
 // prefixLines puts prefix before every line of s and ends it with a newline;

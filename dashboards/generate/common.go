@@ -88,7 +88,8 @@ const siteQuery = "label_values(sems_kpi_target_ratio, site)"
 func variables() Templating {
 	return Templating{List: []Variable{
 		{
-			Current:     map[string]any{},
+			// "default" is Grafana's default data source, whatever its uid.
+			Current:     map[string]any{"text": "default", "value": "default"},
 			Description: "The Prometheus that scrapes the SeMS exporter.",
 			IncludeAll:  false,
 			Label:       "Data source",

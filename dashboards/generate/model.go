@@ -335,15 +335,18 @@ func statOptions(colorMode, textMode string) map[string]any {
 			"fields": "",
 			"values": false,
 		},
-		"showPercentChange": false,
-		"textMode":          textMode,
-		"wideLayout":        true,
+		"percentChangeColorMode": "standard",
+		"showPercentChange":      false,
+		"textMode":               textMode,
+		"wideLayout":             true,
 	}
 }
 
 func barGaugeOptions() map[string]any {
 	return map[string]any{
 		"displayMode":   "basic",
+		"legend":        map[string]any{"calcs": []string{}, "displayMode": "list", "placement": "bottom", "showLegend": false},
+		"maxVizHeight":  300,
 		"minVizHeight":  16,
 		"minVizWidth":   8,
 		"namePlacement": "left",
@@ -375,7 +378,7 @@ func timeSeriesCustom(p *Panel) *Panel {
 }
 
 func tableOptions(sortBy string) map[string]any {
-	o := map[string]any{"cellHeight": "sm", "showHeader": true}
+	o := map[string]any{"cellHeight": "sm", "frameIndex": 0, "showHeader": true}
 	if sortBy != "" {
 		o["sortBy"] = []map[string]any{{"desc": true, "displayName": sortBy}}
 	}
@@ -414,7 +417,7 @@ func stateTimeline(title, unit, description string, queries ...query) *Panel {
 	return panel("state-timeline", title, unit, description, queries...).
 		withOptions(map[string]any{
 			"alignValue":  "left",
-			"legend":      map[string]any{"displayMode": "list", "placement": "bottom", "showLegend": false},
+			"legend":      map[string]any{"calcs": []string{}, "displayMode": "list", "placement": "bottom", "showLegend": false},
 			"mergeValues": true,
 			"rowHeight":   0.9,
 			"showValue":   "auto",

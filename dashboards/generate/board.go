@@ -37,9 +37,11 @@ func board() *Dashboard {
 		// Averages of the raw series rather than the 91-day recording rule:
 		// a rule sample exactly 91 days ago need not exist, the raw history
 		// does.
-		change := stat(f.name+": change on the previous quarter", "percentunit",
+		// The difference of two shares is in percentage points, not a
+		// share: x100 and Grafana's custom suffix unit.
+		change := stat(f.name+": change on the previous quarter", percentagePoints,
 			"The average of the last 91 days minus the average of the 91 days before, in percentage points. Above zero (green) the figure is improving; below zero (red) it is getting worse.",
-			query{Expr: fmt.Sprintf(`avg_over_time(sems_kpi_organisation_ratio{kpi=%[1]q}[91d]) - avg_over_time(sems_kpi_organisation_ratio{kpi=%[1]q}[91d] offset 91d)`, f.kpi), Legend: "Change"}).
+			query{Expr: fmt.Sprintf(`100 * (avg_over_time(sems_kpi_organisation_ratio{kpi=%[1]q}[91d]) - avg_over_time(sems_kpi_organisation_ratio{kpi=%[1]q}[91d] offset 91d))`, f.kpi), Legend: "Change"}).
 			withOptions(statOptions("value", "value")).decimals(1).
 			// The sign of a change, not a target: up is better for every KPI.
 			thresholds(red, 0.0, green).size(4, 7)

@@ -81,9 +81,13 @@ func dashboardLinks(self string) []Link {
 	return links
 }
 
-// siteQuery lists the sites from the exported targets, which exist for
-// every configured site whether or not it has records.
-const siteQuery = "label_values(sems_kpi_target_ratio, site)"
+// The site variable lists the sites from the exported targets, which exist
+// for every configured site whether or not it has records. The query is
+// written as Grafana's variable editor writes a label values query.
+const (
+	siteMetric = "sems_kpi_target_ratio"
+	siteQuery  = "label_values(" + siteMetric + ",site)"
+)
 
 func variables() Templating {
 	return Templating{List: []Variable{
@@ -110,6 +114,8 @@ func variables() Templating {
 			Name:        "site",
 			Options:     []any{},
 			Query: map[string]any{
+				"label":   "site",
+				"metric":  siteMetric,
 				"qryType": 1,
 				"query":   siteQuery,
 				"refId":   "PrometheusVariableQueryEditor-VariableQuery",

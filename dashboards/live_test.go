@@ -127,6 +127,8 @@ func TestPanelsReturnData(t *testing.T) {
 
 	t.Logf("%d queries of %d dashboards returned data; history of %d metrics and %d recording rules", len(checks), len(dashboards), len(metrics), len(rules))
 
+	checkRendered(t, prom, dashboards, checks, sites)
+
 	// The long-range panels find the backfilled history across their
 	// range, at the steps Grafana uses: at least four quarters of it.
 	for _, c := range checks {
@@ -139,10 +141,12 @@ func TestPanelsReturnData(t *testing.T) {
 // check is one query of a panel, as Grafana would send it.
 type check struct {
 	where, expr string
+	key         string // dashboard uid/panel id/refId
 	q           target
 	rng, step   time.Duration
 	ok          bool
 	err         error
+	answer      model.Value
 }
 
 func newCheck(t *testing.T, d *dashboard, p panel, q target, sites []string) *check {
@@ -155,6 +159,7 @@ func newCheck(t *testing.T, d *dashboard, p panel, q target, sites []string) *ch
 	rate := max(step+scrapeInterval, 4*scrapeInterval)
 	return &check{
 		where: fmt.Sprintf("%s: %s: %s", d.path, p.Title, q.RefID),
+		key:   fmt.Sprintf("%s/%d/%s", d.UID, p.ID, q.RefID),
 		expr:  expand(q.Expr, sites, step, rate, time.Duration(rng)),
 		q:     q,
 		rng:   time.Duration(rng),
@@ -221,6 +226,7 @@ func (c *check) run(p *stacktest.Prometheus, now time.Time) {
 		v, c.err = p.QueryRange(c.expr, now.Add(-n*c.step), now, c.step)
 	}
 	c.ok = c.err == nil && samples(v) > 0
+	c.answer = v
 }
 
 func samples(v model.Value) int {

@@ -35,9 +35,9 @@ func DisplayName(code string) string {
 
 // Vocabulary is the default vocabulary of an enum column, in its
 // contract's order (severities most severe first), over every family that
-// has the column. Two labels are not columns: "family" lists the families
-// and "state" the training states. Sites are configured, so the site
-// column has none.
+// has the column. Three labels are not columns: "family" lists the
+// families, "state" the training states and "reason" the reasons a record
+// can be rejected for. Sites are configured, so the site column has none.
 func Vocabulary(column string) []string {
 	switch column {
 	case "family":
@@ -46,15 +46,21 @@ func Vocabulary(column string) []string {
 		return trainingStates
 	}
 	var out []string
-	for _, name := range Names() {
-		for _, c := range registry[name].Columns() {
-			if c.Name != column || c.Type != records.TypeEnum {
-				continue
+	add := func(values []string) {
+		for _, v := range values {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
 			}
-			for _, v := range c.Allowed {
-				if !slices.Contains(out, v) {
-					out = append(out, v)
-				}
+		}
+	}
+	for _, name := range Names() {
+		f := registry[name]
+		if column == "reason" {
+			add(f.Shape(DefaultSettings(f, nil)).Reasons())
+		}
+		for _, c := range f.Columns() {
+			if c.Name == column && c.Type == records.TypeEnum {
+				add(c.Allowed)
 			}
 		}
 	}

@@ -36,4 +36,10 @@ func TestVocabulary(t *testing.T) {
 			t.Errorf("Vocabulary(%q) = %q, want %q", column, got, want)
 		}
 	}
+	reasons := Vocabulary("reason")
+	for _, r := range []string{"malformed_row", "duplicate_incident_ref", "unknown_severity", "missing_reported_at"} {
+		if !slices.Contains(reasons, r) {
+			t.Errorf("Vocabulary(reason) = %q lacks %s", reasons, r)
+		}
+	}
 }

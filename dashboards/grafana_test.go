@@ -96,9 +96,10 @@ func (s *shown) errorf(p rendered, format string, args ...any) {
 }
 
 // vocabularies are the enum columns' default values over all families,
-// the family names and the training states.
+// the family names, the training states and the rejection reasons.
 func vocabularies() []string {
 	out := append(collectors.Names(), collectors.Vocabulary("state")...)
+	out = append(out, collectors.Vocabulary("reason")...)
 	for _, name := range collectors.Names() {
 		f, _ := collectors.Lookup(name)
 		for _, c := range f.Columns() {

@@ -43,7 +43,7 @@ func manager() *Dashboard {
 
 	rejected := barGauge("Records rejected, by family and reason", count,
 		"Records that the last collection of each family could not use, by reason (a missing or unknown value, a malformed row, a timestamp in the future...). Rejected records are left out of every figure, so many rejections make the figures less complete. Not filtered by site.",
-		query{Expr: "topk(10, sum by (family, reason) (sems_collection_records_rejected) > 0)", Legend: "{{family}}: {{reason}}"}).plainNames("family").size(8, 8)
+		query{Expr: "topk(10, sum by (family, reason) (sems_collection_records_rejected) > 0)", Legend: "{{family}}: {{reason}}"}).plainNames("family", "reason").size(8, 8)
 	failures := barGauge("Failed collections in the period", count,
 		"Collections of each family that failed in the selected time range. While a family's collections fail it keeps its last good figures, which grow stale. Not filtered by site.",
 		query{Expr: "sum by (family) (increase(sems_collection_failures_total[$__range]))", Legend: "{{family}}"}).decimals(0).plainNames("family").size(8, 8)

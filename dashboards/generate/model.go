@@ -360,8 +360,10 @@ func displayNames(values []string) Mapping {
 // header is the header a table gives a field: organize's new name for it.
 func (p *Panel) header(field string) string {
 	organize := p.Transformations[len(p.Transformations)-1]
-	if name, ok := organize.Options["renameByName"].(map[string]any)[field].(string); ok && organize.ID == "organize" {
-		return name
+	if organize.ID == "organize" {
+		if name, ok := organize.Options["renameByName"].(map[string]any)[field].(string); ok {
+			return name
+		}
 	}
 	panic(fmt.Sprintf("panel %q: no column for %s", p.Title, field))
 }

@@ -21,7 +21,7 @@ fi
 
 # @grafana/data, which the dashboards' live test renders panels with, at
 # the versions package-lock.json pins; again only when the lock changed.
-check=dashboards/grafana-check
+check=test/grafana-check
 if [ ! "$check/node_modules/.package-lock.json" -nt "$check/package-lock.json" ]; then
   echo "npm ci in $check"
   npm ci --prefix "$check" --no-audit --no-fund --loglevel=error

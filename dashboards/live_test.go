@@ -165,6 +165,9 @@ func TestPanelsReturnData(t *testing.T) {
 
 	t.Logf("%d queries of %d dashboards returned data; history of %d metrics and %d recording rules", len(checks), len(dashboards), len(metrics), len(rules))
 
+	sites := slices.Sorted(maps.Keys(labelSet(t, prom, "sems_kpi_target_ratio", "site")))
+	checkRendered(t, prom, dashboards, checks, sites)
+
 	// The long-range panels find the backfilled history across their
 	// range, at the steps Grafana uses: at least four quarters of it.
 	for _, c := range checks {
@@ -177,12 +180,14 @@ func TestPanelsReturnData(t *testing.T) {
 // check is one query of a panel, as Grafana would send it.
 type check struct {
 	where, expr string
+	key         string // dashboard uid/panel id/refId
 	q           target
 	rng, step   time.Duration
 	// none is set for a query that must find nothing.
-	none bool
-	ok   bool
-	err  error
+	none   bool
+	ok     bool
+	err    error
+	answer model.Value
 }
 
 func newCheck(t *testing.T, d *dashboard, p panel, q target, vars map[string][]string) *check {
@@ -199,6 +204,7 @@ func newCheck(t *testing.T, d *dashboard, p panel, q target, vars map[string][]s
 	}
 	return &check{
 		where: where,
+		key:   fmt.Sprintf("%s/%d/%s", d.UID, p.ID, q.RefID),
 		expr:  expand(q.Expr, vars, step, rate, time.Duration(rng)),
 		q:     q,
 		rng:   time.Duration(rng),
@@ -265,6 +271,7 @@ func (c *check) run(p *stacktest.Prometheus, now time.Time) {
 		v, c.err = p.QueryRange(c.expr, now.Add(-n*c.step), now, c.step)
 	}
 	c.ok = c.err == nil && (samples(v) > 0) != c.none
+	c.answer = v
 }
 
 func samples(v model.Value) int {
@@ -556,7 +563,7 @@ func labelSet(t *testing.T, p *stacktest.Prometheus, expr, label string) map[str
 }
 
 var (
-	labelValues = regexp.MustCompile(`^label_values\((.+), ([a-z_]+)\)$`)
+	labelValues = regexp.MustCompile(`^label_values\((.+), ?([a-z_]+)\)$`)
 	queryResult = regexp.MustCompile(`^query_result\((.+)\)$`)
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need and is missing (PostgreSQL
-# server binaries, Prometheus with promtool, Alertmanager with amtool); the
-# tests start their own servers on loopback and stop them afterwards.
+# server binaries, Prometheus with promtool, Alertmanager with amtool, Node
+# with npm, and Grafana's data code from npm, pinned); the tests start their
+# own servers on loopback and stop them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +10,21 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# @grafana/data, which the dashboards' live test renders panels with, at
+# the versions package-lock.json pins; again only when the lock changed.
+check=test/grafana-check
+if [ ! "$check/node_modules/.package-lock.json" -nt "$check/package-lock.json" ]; then
+  echo "npm ci in $check"
+  npm ci --prefix "$check" --no-audit --no-fund --loglevel=error
 fi
 
 echo "gofmt"

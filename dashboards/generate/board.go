@@ -18,9 +18,9 @@ func board() *Dashboard {
 	fresh.FieldConfig.Defaults.Color = map[string]any{"mode": "fixed", "fixedColor": neutral}
 	l.row(overview, fresh)
 
-	l.row(boardKPI(ratioKPIs, "percentunit", "sems_kpi_organisation_ratio", "sems_kpi_organisation_target_ratio",
+	l.row(boardKPI(ratioKPIs, "percentunit", percentagePoints, "sems_kpi_organisation_ratio", "sems_kpi_organisation_target_ratio",
 		"The share now, for the whole organisation", "Above zero (green) the figure is improving; below zero (red) it is getting worse: for a share, up is better unless the area is one where lower is better (see What each figure measures).")...)
-	l.row(boardKPI(totalKPIs, "short", "sems_kpi_organisation_value", "sems_kpi_organisation_target_value",
+	l.row(boardKPI(totalKPIs, count, count, "sems_kpi_organisation_value", "sems_kpi_organisation_target_value",
 		"The total now, for the whole organisation (the sites' sum)", "Whether a rise is good depends on the area: see What each figure measures.")...)
 
 	measures := table("What each figure measures", "none",
@@ -39,8 +39,9 @@ func board() *Dashboard {
 }
 
 // boardKPI is the row of a KPI, repeated for each KPI of the set: now
-// against target, the change on the previous quarter, and two years.
-func boardKPI(k kpiSet, unit, value, target, now, change string) []*Panel {
+// against target, the change on the previous quarter (in changeUnit), and
+// two years.
+func boardKPI(k kpiSet, unit, changeUnit, value, target, now, change string) []*Panel {
 	kpi := k.ref()
 	actual := stat(k.title()+": now and target", unit,
 		now+". Actual is the figure now; Target is the level management set (green); Minimum is the lowest acceptable level (amber). An area tracked for its trend only has no target.",
@@ -53,9 +54,15 @@ func boardKPI(k kpiSet, unit, value, target, now, change string) []*Panel {
 	// Averages of the raw series rather than the 91-day recording rule:
 	// a rule sample exactly 91 days ago need not exist, the raw history
 	// does.
-	delta := stat(k.title()+": change on the previous quarter", unit,
+	diff := fmt.Sprintf(`avg_over_time(%[1]s{%[2]s}[91d]) - avg_over_time(%[1]s{%[2]s}[91d] offset 91d)`, value, kpi)
+	if changeUnit == percentagePoints {
+		// The difference of two shares is in percentage points, not a
+		// share: x100 and Grafana's custom suffix unit.
+		diff = "100 * (" + diff + ")"
+	}
+	delta := stat(k.title()+": change on the previous quarter", changeUnit,
 		"The average of the last 91 days minus the average of the 91 days before. "+change,
-		query{Expr: fmt.Sprintf(`avg_over_time(%[1]s{%[2]s}[91d]) - avg_over_time(%[1]s{%[2]s}[91d] offset 91d)`, value, kpi), Legend: "Change"}).
+		query{Expr: diff, Legend: "Change"}).
 		withOptions(statOptions("value", "value")).decimals(1).
 		// The sign of a change, not a target.
 		thresholds(red, 0.0, green).size(4, 7).repeat(k, 0)

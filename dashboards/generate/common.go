@@ -131,14 +131,19 @@ func dashboardLinks(self string) []Link {
 	return links
 }
 
-// siteQuery lists the sites from the exported targets, which exist for
-// every configured site whether or not it has records.
-const siteQuery = "label_values(sems_kpi_target_ratio, site)"
+// The site variable lists the sites from the exported targets, which exist
+// for every configured site whether or not it has records. The query is
+// written as Grafana's variable editor writes a label values query.
+const (
+	siteMetric = "sems_kpi_target_ratio"
+	siteQuery  = "label_values(" + siteMetric + ",site)"
+)
 
 func variables(kpis ...kpiSet) Templating {
 	t := Templating{List: []Variable{
 		{
-			Current:     map[string]any{},
+			// "default" is Grafana's default data source, whatever its uid.
+			Current:     map[string]any{"text": "default", "value": "default"},
 			Description: "The Prometheus that scrapes the SeMS exporter.",
 			IncludeAll:  false,
 			Label:       "Data source",
@@ -159,6 +164,8 @@ func variables(kpis ...kpiSet) Templating {
 			Name:        "site",
 			Options:     []any{},
 			Query: map[string]any{
+				"label":   "site",
+				"metric":  siteMetric,
 				"qryType": 1,
 				"query":   siteQuery,
 				"refId":   "PrometheusVariableQueryEditor-VariableQuery",

@@ -27,12 +27,13 @@ func manager() *Dashboard {
 		query{Expr: "sum by (family, source) (sems_collection_records_rejected)"},
 	).decimals(0).
 		override("byName", "Last collection", unitProp("none"), mappingsProp(successMapping()), cellBackground(), thresholdColour()).
-		override("byName", "Records read", unitProp("short")).
-		override("byName", "Records rejected", unitProp("short")).
+		override("byName", "Records read", counted()...).
+		override("byName", "Records rejected", counted()...).
+		plainCells("family").
 		size(10, 11)
 	l.row(headline, sources)
 
-	totals := table("Totals by site", "short",
+	totals := table("Totals by site", count,
 		"Each area measured as a total (a count, minutes...) at each selected site, graded by the exporter against that site's limits; whether a higher total is better depends on the area. Areas tracked for their trend only have no status or limit. Click a site for its operations dashboard.",
 		"",
 		[]string{"title", "Area", "site", "Site", "Value #A", "Status", "Value #B", "Actual", "Value #C", "Target", "Value #D", "Minimum"},
@@ -44,7 +45,7 @@ func manager() *Dashboard {
 	l.row(totals)
 
 	l.row(siteTrend(ratioKPIs, "percentunit", "sems_kpi_ratio", "sems_kpi_target_ratio"))
-	l.row(siteTrend(totalKPIs, "short", "sems_kpi_value", "sems_kpi_target_value"))
+	l.row(siteTrend(totalKPIs, count, "sems_kpi_value", "sems_kpi_target_value"))
 	for _, name := range collectors.Names() {
 		panels, ok := familyPanels[name]
 		if !ok {
@@ -54,19 +55,19 @@ func manager() *Dashboard {
 	}
 	l.row(breakdown(ratioBreakdowns, "percentunit", func(k kpiSet) string {
 		return "sum by (breakdown) (" + sel("sems_indicator_numerator", k.ref()) + ") / sum by (breakdown) (" + sel("sems_indicator_denominator", k.ref()) + ")"
-	}), breakdown(totalBreakdowns, "short", func(k kpiSet) string {
+	}), breakdown(totalBreakdowns, count, func(k kpiSet) string {
 		return "sum by (breakdown) (" + sel("sems_indicator_value", k.ref()) + ")"
 	}))
 
-	rejected := barGauge("Records rejected, by family and reason", "short",
+	rejected := barGauge("Records rejected, by family and reason", count,
 		"Records that the last collection of each family could not use, by reason (a missing or unknown value, a malformed row, a timestamp in the future...). Rejected records are left out of every figure, so many rejections make the figures less complete. Not filtered by site.",
-		query{Expr: "topk(10, sum by (family, reason) (sems_collection_records_rejected) > 0)", Legend: "{{family}}: {{reason}}"}).size(8, 8)
-	failures := barGauge("Failed collections in the period", "short",
+		query{Expr: "topk(10, sum by (family, reason) (sems_collection_records_rejected) > 0)", Legend: "{{family}}: {{reason}}"}).plainNames("family", "reason").size(8, 8)
+	failures := barGauge("Failed collections in the period", count,
 		"Collections of each family that failed in the selected time range. While a family's collections fail it keeps its last good figures, which grow stale. Not filtered by site.",
-		query{Expr: "sum by (family) (increase(sems_collection_failures_total[$__range]))", Legend: "{{family}}"}).decimals(0).size(8, 8)
+		query{Expr: "sum by (family) (increase(sems_collection_failures_total[$__range]))", Legend: "{{family}}"}).decimals(0).plainNames("family").size(8, 8)
 	duration := timeSeries("Collection duration", "s",
 		"How long each family's collections take. A collection that grows towards its timeout is about to fail. Not filtered by site.",
-		query{Expr: "max by (family) (sems_collection_duration_seconds)", Legend: "{{family}}"}).size(8, 8)
+		query{Expr: "max by (family) (sems_collection_duration_seconds)", Legend: "{{family}}"}).plainNames("family").size(8, 8)
 	l.row(rejected, failures, duration)
 
 	return dashboard(managerUID, "SeMS: Security Manager",
@@ -94,7 +95,8 @@ func siteTrend(k kpiSet, unit, value, target string) *Panel {
 		query{Expr: sel(value, k.ref()), Legend: "{{site}}"},
 		query{Expr: sel(target, k.ref(), `rag="green"`), Legend: "{{site}} target"}).
 		decimals(1).link(toOperations(seriesSite)).
-		override("byFrameRefID", "B", dashed()).
+		// The targets are dashed and neutral; the sites have the colours.
+		override("byFrameRefID", "B", dashed(), fixedColor(neutral)).
 		size(8, 9).repeat(k, 3)
 }
 
@@ -124,7 +126,7 @@ var familyPanels = map[string]func() []*Panel{
 				"The longest current outage of a critical item, by site and type, as a share of the outage the site allows (its critical_outage target): red from 100 %, when the outage has lasted longer than allowed.",
 				query{Expr: "topk(8, max by (site, equipment_type) (" + sel("sems_equipment_critical_outage_longest_seconds") + ") / on (site) group_left max by (site) (" + sel("sems_equipment_critical_outage_threshold_seconds") + "))", Legend: "{{site}}: {{equipment_type}}"}).
 				// 1 is the exported target itself, the query divides by it.
-				thresholds(green, 1.0, red).decimals(0).size(12, 9),
+				thresholds(green, 1.0, red).decimals(0).plainNames("equipment_type").size(12, 9),
 		}
 	},
 	"incidents": func() []*Panel {
@@ -138,9 +140,10 @@ var familyPanels = map[string]func() []*Panel{
 				query{Expr: "sum by (severity) (" + sel("sems_incidents_resolved_in_window_within_target") + ") / sum by (severity) (" + sel("sems_incidents_resolved_in_window") + ")"},
 				query{Expr: "sum by (severity) (" + sel("sems_incidents_open_over_target") + ")"}).
 				override("byName", "Within target (window)", unitProp("percentunit")).
-				override("byName", "Open past target", unitProp("short")).
+				override("byName", "Open past target", counted()...).
+				plainCells("severity").ordered("severity").
 				size(12, 9),
-			timeSeries("Incidents reported per 30 days, by site", "short",
+			timeSeries("Incidents reported per 30 days, by site", count,
 				"Incidents reported in the 30 days before each point. Reporting is a sign of a healthy security culture, not a failure count, so it has no target; a sudden drop deserves as much attention as a rise.",
 				query{Expr: "site:sems_incidents_reported:increase30d{" + sites + "}", Legend: "{{site}}"}).
 				link(toOperations(seriesSite)).size(12, 9),
@@ -149,7 +152,7 @@ var familyPanels = map[string]func() []*Panel{
 	"capa": func() []*Panel {
 		overdue := "sum by (site, kind, priority) (" + sel("sems_capa_overdue") + ") > 0"
 		return []*Panel{
-			barGauge("Open actions by age band", "short",
+			barGauge("Open actions by age band", count,
 				"Open corrective and preventive actions at the selected sites by how long ago they were raised.",
 				query{Expr: "sum by (age_band) (" + sel("sems_capa_open") + ")", Legend: "{{age_band}}"}).size(8, 9),
 			table("Overdue actions, oldest first", "s",
@@ -160,10 +163,11 @@ var familyPanels = map[string]func() []*Panel{
 				query{Expr: "max by (site, kind, priority) (" + sel("sems_capa_overdue_oldest_age_seconds") + ") and on (site, kind, priority) (" + overdue + ")"},
 				query{Expr: "max by (site, kind, priority) (" + sel("sems_capa_overdue_oldest_age_seconds") + ") / on (site) group_left max by (site) (" + sel("sems_capa_overdue_age_threshold_seconds") + ") and on (site, kind, priority) (" + overdue + ")"},
 				query{Expr: "max by (site, kind, priority) (" + sel("sems_capa_overdue_longest_seconds") + ") and on (site, kind, priority) (" + overdue + ")"}).
-				override("byName", "Overdue", unitProp("short")).
+				override("byName", "Overdue", counted()...).
 				// 1 is the exported threshold itself, the query divides by it.
 				override("byName", "Against threshold", unitProp("percentunit"), thresholdsProp(green, 1, red), thresholdColour(), cellBackground()).
 				override("byName", "Site", linksProp(toOperations(cellSite))).
+				plainCells("kind", "priority").
 				size(16, 9),
 		}
 	},
@@ -174,9 +178,10 @@ var familyPanels = map[string]func() []*Panel{
 				"role_level", "site", "Role level",
 				query{Expr: "max by (site, role_level) (" + sel("sems_training_role_current_ratio") + ")"}).
 				decimals(1).size(12, 9),
-			barGauge("Training gaps by role level", "short",
+			barGauge("Training gaps by role level", count,
 				"Required training that is not current at the selected sites, by role level: expired, or never completed.",
-				query{Expr: "sum by (role_level, state) (" + sel("sems_training_requirements", `state!="current"`) + ")", Legend: "{{role_level}}: {{state}}"}).size(12, 9),
+				query{Expr: "sum by (role_level, state) (" + sel("sems_training_requirements", `state!="current"`) + ")", Legend: "{{role_level}}: {{state}}"}).
+				plainNames("role_level", "state").size(12, 9),
 		}
 	},
 	"covert_tests": func() []*Panel {
@@ -184,10 +189,11 @@ var familyPanels = map[string]func() []*Panel{
 			barGauge("Test pass rate by test type", "percentunit",
 				"Share of the tests of each type passed at the selected sites, over each configured window (90 and 365 days by default).",
 				query{Expr: "sum by (test_type, window) (" + sel("sems_covert_tests_in_window", `result="pass"`) + ") / sum by (test_type, window) (" + sel("sems_covert_tests_in_window") + ")", Legend: "{{test_type}} ({{window}})"}).
-				minMax(0, 1).decimals(0).size(12, 9),
-			barGauge("Test failures by cause", "short",
+				minMax(0, 1).decimals(0).plainNames("test_type").size(12, 9),
+			barGauge("Test failures by cause", count,
 				"Failed tests at the selected sites by the cause found (people, procedure, equipment), over each configured window.",
-				query{Expr: "sum by (failure_cause, window) (" + sel("sems_covert_tests_failures_in_window") + ")", Legend: "{{failure_cause}} ({{window}})"}).size(12, 9),
+				query{Expr: "sum by (failure_cause, window) (" + sel("sems_covert_tests_failures_in_window") + ")", Legend: "{{failure_cause}} ({{window}})"}).
+				plainNames("failure_cause").size(12, 9),
 		}
 	},
 }

@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/bounded"
 	"github.com/sems-exporter/sems_exporter/internal/records"
 )
 
@@ -73,6 +74,7 @@ type Family struct {
 	Columns     map[string]string    `yaml:"columns"`
 	Schedule    string               `yaml:"schedule"`
 	Timeout     model.Duration       `yaml:"timeout"`
+	MaxAge      model.Duration       `yaml:"max_age"`
 	Vocabulary  map[string][]string  `yaml:"vocabulary"`
 	Options     yaml.Node            `yaml:"options"`
 	Targets     yaml.Node            `yaml:"targets"`
@@ -89,9 +91,17 @@ type file struct {
 	Families map[string]*Family `yaml:"families"`
 }
 
+// Size limits of the files the configuration is read from: a
+// configuration of thousands of families is far below maxFileBytes, a
+// connection string far below maxSecretBytes.
+const (
+	maxFileBytes   = 16 << 20
+	maxSecretBytes = 64 << 10
+)
+
 // Load reads and validates a configuration file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +236,7 @@ func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 		}
 		s.dsn = strings.TrimSpace(v)
 	case s.DSNFile != "":
-		b, err := os.ReadFile(s.DSNFile)
+		b, err := bounded.ReadFile(s.DSNFile, maxSecretBytes)
 		if err != nil {
 			d.errorf(lookup(n, "dsn_file"), "sources.%s: reading dsn_file: %v", s.Name, err)
 		}
@@ -265,7 +275,13 @@ func (d *decoder) checkFamily(doc *yaml.Node, c *Config, fam *Family) bool {
 		if fam.File != "" || fam.Columns != nil {
 			d.errorf(at("file"), "%s: file and columns are for csv sources", path)
 		}
+		if fam.MaxAge != 0 {
+			d.errorf(at("max_age"), "%s: max_age is for csv sources", path)
+		}
 	case src.Type == TypeCSV:
+		if fam.MaxAge < 0 {
+			d.errorf(at("max_age"), "%s: max_age must be positive", path)
+		}
 		if fam.File == "" {
 			d.errorf(n, "%s: a csv source needs a file", path)
 		}

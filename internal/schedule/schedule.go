@@ -123,23 +123,34 @@ func (s *Scheduler) run(j *job) {
 	j.collect(s.ctx)
 }
 
+// stopGrace is how long a collection may take to end once its timeout has
+// passed or the scheduler stops. Sources end their reads with the context,
+// so this is a last resort: past it, the collection is counted as failed
+// and left behind, and nothing waits for it.
+const stopGrace = 2 * time.Second
+
 // collect runs one collection. Its failure is logged and shown in the
 // snapshot's health metrics; it never stops the exporter.
 func (j *job) collect(parent context.Context) {
-	ctx, cancel := context.WithTimeout(parent, time.Duration(j.fam.Timeout))
+	timeout := time.Duration(j.fam.Timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	start := j.now()
-	res, err := j.src.Aggregate(ctx, source.Request{
+	res, err := j.aggregate(ctx, source.Request{
 		Shape:   j.shape,
 		Query:   j.fam.Query,
 		File:    j.fam.File,
 		Columns: j.fam.Columns,
+		MaxAge:  time.Duration(j.fam.MaxAge),
 		Now:     start,
 	})
 	took := time.Since(start)
 	if err != nil {
 		if parent.Err() != nil {
 			return // stopping: not a failure of the source
+		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
 		j.snap.Failed(j.fam.Name, took)
 		j.logger.Error("collection failed; serving the last good values", "err", err, "duration", took)
@@ -159,6 +170,31 @@ func (j *job) collect(parent context.Context) {
 		attrs = append(attrs, "rejected", rejected)
 	}
 	j.logger.Info("collection succeeded", attrs...)
+}
+
+// aggregate asks the source for the records, waiting no longer than the
+// context and stopGrace.
+func (j *job) aggregate(ctx context.Context, req source.Request) (records.Result, error) {
+	type outcome struct {
+		res records.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := j.src.Aggregate(ctx, req)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+	}
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-time.After(stopGrace):
+		return records.Result{}, fmt.Errorf("the source did not stop reading %s after the collection ended: %w", stopGrace, ctx.Err())
+	}
 }
 
 // interval is the time between the schedule's next two activations.

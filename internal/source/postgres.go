@@ -20,23 +20,24 @@ import (
 // databases: the exporter only ever reads, in read-only transactions bounded
 // by a statement timeout, and lets the database do the counting.
 type Postgres struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	conns *connector
 }
 
 // OpenPostgres prepares a pool of at most maxConns connections. It does not
 // connect: an unreachable database is a failed collection, not a failed start.
 func OpenPostgres(dsn string, maxConns int) (*Postgres, error) {
-	connector, err := pq.NewConnector(dsn)
+	conns, err := newConnector(dsn)
 	if err != nil {
 		// The parser's message can quote the connection string, password
 		// and all.
 		return nil, errors.New("opening postgres source: the connection string is not valid (not shown: it holds a password)")
 	}
-	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(conns), "postgres")
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Postgres{db: db}, nil
+	return &Postgres{db: db, conns: conns}, nil
 }
 
 // Close closes the pool.
@@ -44,9 +45,21 @@ func (p *Postgres) Close() error { return p.db.Close() }
 
 // Aggregate runs the family's shape over the record query in the database
 // and returns one row per group. The context's deadline also becomes the
-// statement timeout, so a hung query ends on the server, not only here.
+// statement timeout, so a hung query ends on the server, not only here;
+// and when the context ends the connection is closed, so that a server that
+// has stopped answering cannot hold the collection past it.
 func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, error) {
-	tx, err := p.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := p.db.Connx(ctx)
+	if err != nil {
+		return records.Result{}, err
+	}
+	defer conn.Close()
+	stop, err := p.conns.closeWith(ctx, conn.Conn)
+	if err != nil {
+		return records.Result{}, err
+	}
+	defer stop()
+	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return records.Result{}, err
 	}

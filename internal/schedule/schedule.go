@@ -158,7 +158,7 @@ func (j *job) collect(parent context.Context) {
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
-	if err := j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, start, took); err != nil {
+	if err := j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, res.Modified, start, took); err != nil {
 		j.snap.Failed(j.fam.Name, took)
 		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
 		return

@@ -30,6 +30,7 @@ type state struct {
 	// indicators are the family's metrics, gathered once when collected.
 	indicators  []*dto.MetricFamily
 	lastSuccess time.Time
+	modified    time.Time
 	duration    time.Duration
 	succeeded   bool
 	read        float64
@@ -74,7 +75,8 @@ func (s *Snapshot) Configure(fams []Family) {
 // Succeeded records a successful collection and replaces the family's
 // values. The metrics are gathered and checked here, once: a metric a
 // registry would refuse fails the collection that made it, not every scrape.
-func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, at time.Time, took time.Duration) error {
+// modified is when the source last changed, if it can tell (zero if not).
+func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, modified, at time.Time, took time.Duration) error {
 	indicators, err := gather(metrics)
 	if err != nil {
 		return err
@@ -82,6 +84,7 @@ func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read fl
 	s.update(family, func(st *state) {
 		st.indicators = indicators
 		st.lastSuccess = at
+		st.modified = modified
 		st.succeeded = true
 		st.read = read
 		st.rejected = rejected
@@ -130,6 +133,9 @@ var (
 	rejectedDesc = prometheus.NewDesc("sems_collection_records_rejected",
 		"Records the family's last successful collection rejected and left out of every indicator, by reason.",
 		[]string{"family", "source", "reason"}, nil)
+	modifiedDesc = prometheus.NewDesc("sems_collection_source_modified_timestamp_seconds",
+		"Unix time the source last changed, as the family's last successful collection found it: a CSV file's modification time. An export job that has stopped shows here, while every collection of its old file succeeds.",
+		[]string{"family", "source"}, nil)
 	runsDesc = prometheus.NewDesc("sems_collections_total",
 		"Scheduled collections of the family since the exporter started.",
 		[]string{"family", "source"}, nil)
@@ -172,6 +178,9 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 			continue
 		}
 		gauge(readDesc, st.read)
+		if !st.modified.IsZero() {
+			gauge(modifiedDesc, unixSeconds(st.modified))
+		}
 		for _, reason := range st.Reasons {
 			health = append(health, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
 		}

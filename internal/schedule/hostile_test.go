@@ -1,0 +1,75 @@
+package schedule_test
+
+// The hostile-input suite of the scheduler: an export whose job stopped
+// long ago, which used to be collected as fresh on every tick.
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sems-exporter/sems_exporter/internal/schedule"
+	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
+)
+
+// TestHostileDeadExport collects an incidents export last modified 45 days
+// ago: its age is exported, and with max_age 7d each collection fails.
+func TestHostileDeadExport(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "csv", "incidents.csv")
+	reported := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	if err := os.WriteFile(path, []byte("incident_ref,site,category,severity,reported_at,resolved_at\nINC-1,north,cyber,high,"+reported+",\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	modified := time.Now().Add(-45 * 24 * time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, modified, modified); err != nil {
+		t.Fatal(err)
+	}
+	config := `sites: [north]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  incidents:
+    source: exports
+    file: incidents.csv
+    schedule: "@every 1s"
+`
+	run := func(text string, until func(map[string]float64) bool) map[string]float64 {
+		t.Helper()
+		logs := &syncbuf.Buffer{}
+		snap := snapshot.New()
+		s, err := schedule.New(parse(t, dir, text), snap, slog.New(slog.NewTextHandler(logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer s.Stop()
+		var got map[string]float64
+		waitFor(t, 30*time.Second, "a collection", func() bool {
+			got = gather(t, snap)
+			return until(got)
+		})
+		if t.Failed() {
+			t.Logf("log:\n%s", logs)
+		}
+		return got
+	}
+	modifiedKey := health("sems_collection_source_modified_timestamp_seconds", "incidents", "exports")
+	got := run(config, func(m map[string]float64) bool { return m[health("sems_collection_success", "incidents", "exports")] == 1 })
+	if v := got[modifiedKey]; v != float64(modified.Unix()) {
+		t.Errorf("%s = %v, want the file's %v", modifiedKey, v, modified.Unix())
+	}
+	got = run(strings.Replace(config, "file: incidents.csv", "file: incidents.csv\n    max_age: 7d", 1), func(m map[string]float64) bool {
+		return m[health("sems_collection_failures_total", "incidents", "exports")] >= 1
+	})
+	if v := got[health("sems_collection_success", "incidents", "exports")]; v != 0 {
+		t.Errorf("a 45-day-old export with max_age 7d: success = %v, want 0", v)
+	}
+}

@@ -62,7 +62,9 @@ families:
 		return got
 	}
 	modifiedKey := health("sems_collection_source_modified_timestamp_seconds", "incidents", "exports")
-	got := run(config, func(m map[string]float64) bool { return m[health("sems_collection_success", "incidents", "exports")] == 1 })
+	got := run(config, func(m map[string]float64) bool {
+		return m[health("sems_collection_success", "incidents", "exports")] == 1
+	})
 	if v := got[modifiedKey]; v != float64(modified.Unix()) {
 		t.Errorf("%s = %v, want the file's %v", modifiedKey, v, modified.Unix())
 	}

@@ -429,3 +429,58 @@ func TestHostilePostgresStoppedBackend(t *testing.T) {
 		t.Errorf("after the backend continued: %v", err)
 	}
 }
+
+const incidentLog = `CREATE TABLE incident_log (incident_ref text, site text, category text, severity text, reported_at timestamptz, resolved_at timestamptz);
+INSERT INTO incident_log VALUES ('INC-1', 'north', 'cyber', 'high', '2026-03-01T00:00:00Z', '2026-03-01T01:00:00Z'),
+ ('INC-P. Smith', 'north', 'cyber', 'high', '2026-03-01T00:00:00Z', NULL);
+`
+
+// TestHostilePostgresQueries: a record query using $1, as the family docs
+// allow, failed every collection ("expected 1 arguments, got 0"); an
+// exception raised with a record's value by a function the query calls
+// put the value in the log; and each collection's timeout, sent as a
+// constant in SET, became a new pg_stat_statements entry every time.
+func TestHostilePostgresQueries(t *testing.T) {
+	pg, db := openDB(t, "queries", incidentLog+`
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+CREATE FUNCTION checked(ref text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  IF ref LIKE '%Smith%' THEN RAISE EXCEPTION 'bad record %', ref; END IF;
+  RETURN ref;
+END $$;`)
+	req := incidentsRequest("")
+	req.Query = "SELECT * FROM incident_log WHERE reported_at <= $1"
+	res, err := pg.Aggregate(context.Background(), req)
+	if err != nil {
+		t.Errorf("a record query using $1: %v", err)
+	} else if res.Read() != 2 {
+		t.Errorf("a record query using $1 read %v records, want 2", res.Read())
+	}
+
+	req.Query = "SELECT checked(incident_ref) AS incident_ref, site, category, severity, reported_at, resolved_at FROM incident_log"
+	_, err = pg.Aggregate(context.Background(), req)
+	if err == nil || strings.Contains(err.Error(), "Smith") || !strings.Contains(err.Error(), "P0001") {
+		t.Errorf("an exception raised with a record's value: error %v, want its code P0001 and not the value", err)
+	}
+
+	if _, err := db.Exec("SELECT pg_stat_statements_reset()"); err != nil {
+		t.Fatal(err)
+	}
+	req.Query = "SELECT * FROM incident_log"
+	for i := 1; i <= 5; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i)*time.Second+time.Duration(i)*time.Millisecond)
+		_, err := pg.Aggregate(ctx, req)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var entries int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_stat_statements
+		WHERE (query ILIKE '%statement_timeout%' OR query ILIKE '%set_config%') AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != 1 {
+		t.Errorf("5 collections with 5 timeouts left %d pg_stat_statements entries setting the timeout, want 1", entries)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -69,13 +70,16 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	// Timestamps without a time zone are read as UTC, as the CSV reader
-	// does. Both settings go in one round trip.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL TimeZone = 'UTC'", timeout.Milliseconds())); err != nil {
-		return records.Result{}, err
+	// does. Both settings go in one round trip, the timeout as a parameter:
+	// pg_stat_statements keeps a "SET" with each new constant as a
+	// statement of its own, and would fill with one per collection.
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true)",
+		strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
+		return records.Result{}, redact(err)
 	}
-	columns, err := queryColumns(ctx, tx, req.Query)
+	columns, err := queryColumns(ctx, tx, req.Query, req.Now)
 	if err != nil {
-		return records.Result{}, fmt.Errorf("record query: %w", err)
+		return records.Result{}, fmt.Errorf("record query: %w", redact(err))
 	}
 	if slices.Contains(columns, records.RejectColumn) {
 		return records.Result{}, fmt.Errorf("record query returns the reserved column %s", records.RejectColumn)
@@ -96,26 +100,42 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	return res, nil
 }
 
-// redact drops PostgreSQL's message for a data exception: it quotes the
-// value that failed, which may be a name from a free-text column.
+// safeClasses are the SQLSTATE classes whose messages quote only what the
+// record query and the connection settings hold: syntax and access
+// errors, a refused write, a connection or resource problem, a timeout.
+// Any other message may quote a record's value: a data exception does, and
+// so does an exception a function the query calls raises with one.
+var safeClasses = map[pq.ErrorClass]bool{
+	"08": true, "0A": true, "25": true, "28": true, "3D": true,
+	"42": true, "53": true, "54": true, "57": true, "58": true,
+}
+
+// redact drops PostgreSQL's message for every other class, keeping its
+// code.
 func redact(err error) error {
 	var pe *pq.Error
-	if errors.As(err, &pe) && pe.Code.Class() == "22" {
+	if !errors.As(err, &pe) || safeClasses[pe.Code.Class()] {
+		return err
+	}
+	if pe.Code.Class() == "22" {
 		return fmt.Errorf("a record holds a value its column cannot take (PostgreSQL error %s, %s; the value is not shown): cast or filter it in the record query", pe.Code, pe.Code.Name())
 	}
-	return err
+	return fmt.Errorf("PostgreSQL error %s, %s (its message is not shown: it may quote a record)", pe.Code, pe.Code.Name())
 }
 
 // queryColumns asks for the record query's columns without running it.
-func queryColumns(ctx context.Context, tx *sqlx.Tx, query string) ([]string, error) {
+// The query may use $1, the collection's time, as the aggregation does.
+func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time) ([]string, error) {
 	// Prepared, so that PostgreSQL takes one statement only: a record query
-	// cannot end the read-only transaction with "; COMMIT; ...".
-	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src LIMIT 0")
+	// cannot end the read-only transaction with "; COMMIT; ...". The
+	// condition gives $1 its type and makes it a parameter whether or not
+	// the record query uses it.
+	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src WHERE $1::timestamptz IS NOT NULL LIMIT 0")
 	if err != nil {
 		return nil, err
 	}
 	defer stmt.Close()
-	rows, err := stmt.QueryContext(ctx)
+	rows, err := stmt.QueryContext(ctx, now)
 	if err != nil {
 		return nil, err
 	}

@@ -165,9 +165,14 @@ func (j *job) collect(parent context.Context) {
 	}
 	// Rejected records are logged by reason and count only: their content
 	// may identify a person.
-	attrs := []any{"records", res.Read(), "duration", took}
+	// Counts as integers: a float logs 12862472 as 1.2862472e+07.
+	attrs := []any{"records", int64(res.Read()), "duration", took}
 	if len(rejected) > 0 {
-		attrs = append(attrs, "rejected", rejected)
+		byReason := make(map[string]int64, len(rejected))
+		for reason, n := range rejected {
+			byReason[reason] = int64(n)
+		}
+		attrs = append(attrs, "rejected", byReason)
 	}
 	j.logger.Info("collection succeeded", attrs...)
 }

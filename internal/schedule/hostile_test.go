@@ -75,3 +75,83 @@ families:
 		t.Errorf("a 45-day-old export with max_age 7d: success = %v, want 0", v)
 	}
 }
+
+// TestHostileReloadDropsStaleValues reloads a configuration that moves
+// incidents from a CSV export to a PostgreSQL source that fails, drops the
+// south site and changes a target. The CSV's record count, the removed
+// site's values and the old targets used to stay, under the new source's
+// name, while the reload was reported successful.
+func TestHostileReloadDropsStaleValues(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	reported := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	path := filepath.Join(dir, "csv", "incidents.csv")
+	if err := os.WriteFile(path, []byte("incident_ref,site,category,severity,reported_at,resolved_at\n"+
+		"INC-1,north,cyber,high,"+reported+",\nINC-2,south,cyber,high,"+reported+",\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	csvConfig := `sites: [north, south]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  incidents:
+    source: exports
+    file: incidents.csv
+`
+	t.Setenv("SEMS_HOSTILE_DSN", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	pgConfig := `sites: [north]
+sources:
+  db: {type: postgres, dsn_env: SEMS_HOSTILE_DSN}
+families:
+  incidents:
+    source: db
+    query: SELECT * FROM incident_log
+    targets:
+      within_target_ratio: {green: 0.5, amber: 0.4}
+`
+	snap := snapshot.New()
+	logger := slog.New(slog.DiscardHandler)
+	load := func(text string) *schedule.Scheduler {
+		t.Helper()
+		s, err := schedule.New(parse(t, dir, text), snap, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		return s
+	}
+	s := load(csvConfig)
+	var before map[string]float64
+	waitFor(t, 30*time.Second, "the CSV collection", func() bool {
+		before = gather(t, snap)
+		return before[health("sems_collection_success", "incidents", "exports")] == 1
+	})
+	s.Stop()
+	// The same configuration again keeps the values.
+	s = load(csvConfig)
+	if again := gather(t, snap); again[health("sems_collection_records", "incidents", "exports")] != 2 {
+		t.Errorf("an unchanged reload dropped the values: records = %v, want 2", again[health("sems_collection_records", "incidents", "exports")])
+	}
+	s.Stop()
+
+	s = load(pgConfig)
+	defer s.Stop()
+	const failures = `sems_collection_failures_total{family="incidents",source="db"}`
+	var after map[string]float64
+	waitFor(t, 30*time.Second, "the failed PostgreSQL collection", func() bool {
+		after = gather(t, snap)
+		return after[failures] >= 1
+	})
+	for k, v := range after {
+		if strings.HasPrefix(k, "sems_collection_records{") || strings.Contains(k, `site="south"`) ||
+			(strings.HasPrefix(k, "sems_incidents_") || strings.HasPrefix(k, "sems_kpi_")) {
+			t.Errorf("after the reload, %s = %v is still served", k, v)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			now:    time.Now,
 		}
 		s.jobs = append(s.jobs, j)
-		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron)})
+		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron), Basis: basis(cfg, f)})
 	}
 	snap.Configure(fams)
 	return s, nil
@@ -200,6 +200,14 @@ func (j *job) aggregate(ctx context.Context, req source.Request) (records.Result
 	case <-time.After(stopGrace):
 		return records.Result{}, fmt.Errorf("the source did not stop reading %s after the collection ended: %w", stopGrace, ctx.Err())
 	}
+}
+
+// basis is what a family's values stand on: its source's type and place
+// (not its secret), the family's query, file and columns, and the settings
+// that hold the sites and targets.
+func basis(cfg *config.Config, f *config.Family) any {
+	src := cfg.Sources[f.Source]
+	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Settings}
 }
 
 // interval is the time between the schedule's next two activations.

@@ -5,6 +5,7 @@ package snapshot
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,9 @@ type Family struct {
 	// Interval is the usual time between scheduled collections, for
 	// freshness alerts that must not repeat the schedule.
 	Interval time.Duration
+	// Basis is what the family's values stand on (where its records come
+	// from, the sites, the targets): a reload that changes it drops them.
+	Basis any
 }
 
 type state struct {
@@ -54,14 +58,20 @@ type Snapshot struct {
 func New() *Snapshot { return &Snapshot{families: map[string]*state{}} }
 
 // Configure sets the configured families. A family configured before keeps
-// its last values and counters; a family no longer configured is dropped.
+// its last values and counters, unless what they stand on has changed; a
+// family no longer configured is dropped.
 func (s *Snapshot) Configure(fams []Family) {
 	s.mu.Lock()
 	next := make(map[string]*state, len(fams))
 	for _, f := range fams {
 		st, ok := s.families[f.Name]
-		if !ok {
+		switch {
+		case !ok:
 			st = &state{}
+		case !reflect.DeepEqual(st.Basis, f.Basis):
+			// Values from another source, or graded against other sites
+			// and targets, would be served as the new configuration's.
+			st = &state{runs: st.runs, fails: st.fails}
 		}
 		st.Family = f
 		next[f.Name] = st

@@ -287,6 +287,9 @@ type Result struct {
 	// Modified is when the source last changed, if it can tell: a CSV
 	// file's modification time.
 	Modified time.Time
+	// CanWrite is whether the database role read through can write, nil
+	// for a source without one.
+	CanWrite *bool
 }
 
 // Read is the number of records read, accepted or not.

@@ -158,7 +158,10 @@ func (j *job) collect(parent context.Context) {
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
-	if err := j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, res.Modified, start, took); err != nil {
+	if err := j.snap.Succeeded(j.fam.Name, snapshot.Collection{
+		Metrics: metrics, Read: res.Read(), Rejected: rejected,
+		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
+	}); err != nil {
 		j.snap.Failed(j.fam.Name, took)
 		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
 		return
@@ -175,6 +178,9 @@ func (j *job) collect(parent context.Context) {
 		attrs = append(attrs, "rejected", byReason)
 	}
 	j.logger.Info("collection succeeded", attrs...)
+	if res.CanWrite != nil && *res.CanWrite {
+		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
+	}
 }
 
 // aggregate asks the source for the records, waiting no longer than the

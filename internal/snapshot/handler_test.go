@@ -48,7 +48,7 @@ func set(s *Snapshot, v float64) {
 	for _, site := range sites {
 		ms = append(ms, prometheus.MustNewConstMetric(testDesc, prometheus.GaugeValue, v, site))
 	}
-	if err := s.Succeeded("equipment", ms, 3, map[string]float64{"missing_site": 1}, time.Time{}, time.Unix(1773144000, 0), time.Second); err != nil {
+	if err := s.Succeeded("equipment", Collection{Metrics: ms, Read: 3, Rejected: map[string]float64{"missing_site": 1}, At: time.Unix(1773144000, 0), Took: time.Second}); err != nil {
 		panic(err)
 	}
 }

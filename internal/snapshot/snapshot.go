@@ -35,6 +35,7 @@ type state struct {
 	indicators  []*dto.MetricFamily
 	lastSuccess time.Time
 	modified    time.Time
+	canWrite    *bool
 	duration    time.Duration
 	succeeded   bool
 	read        float64
@@ -82,23 +83,37 @@ func (s *Snapshot) Configure(fams []Family) {
 	s.refresh()
 }
 
+// Collection is what a successful collection found.
+type Collection struct {
+	Metrics  []prometheus.Metric
+	Read     float64
+	Rejected map[string]float64
+	// Modified is when the source last changed, zero if it cannot tell.
+	Modified time.Time
+	// CanWrite is whether the role the source connects as can write, nil
+	// if the source has no role.
+	CanWrite *bool
+	At       time.Time
+	Took     time.Duration
+}
+
 // Succeeded records a successful collection and replaces the family's
 // values. The metrics are gathered and checked here, once: a metric a
 // registry would refuse fails the collection that made it, not every scrape.
-// modified is when the source last changed, if it can tell (zero if not).
-func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, modified, at time.Time, took time.Duration) error {
-	indicators, err := gather(metrics)
+func (s *Snapshot) Succeeded(family string, c Collection) error {
+	indicators, err := gather(c.Metrics)
 	if err != nil {
 		return err
 	}
 	s.update(family, func(st *state) {
 		st.indicators = indicators
-		st.lastSuccess = at
-		st.modified = modified
+		st.lastSuccess = c.At
+		st.modified = c.Modified
+		st.canWrite = c.CanWrite
 		st.succeeded = true
-		st.read = read
-		st.rejected = rejected
-		st.duration = took
+		st.read = c.Read
+		st.rejected = c.Rejected
+		st.duration = c.Took
 	})
 	return nil
 }
@@ -146,6 +161,9 @@ var (
 	modifiedDesc = prometheus.NewDesc("sems_collection_source_modified_timestamp_seconds",
 		"Unix time the source last changed, as the family's last successful collection found it: a CSV file's modification time. An export job that has stopped shows here, while every collection of its old file succeeds.",
 		[]string{"family", "source"}, nil)
+	canWriteDesc = prometheus.NewDesc("sems_collection_source_role_can_write",
+		"Whether the database role the family's last successful collection connected as can write (1): a superuser, a member of pg_write_server_files or pg_execute_server_program, or a role holding INSERT, UPDATE, DELETE or TRUNCATE on a table. The read-only transaction does not stop such a role writing through dblink_exec or lo_export. Absent for CSV sources.",
+		[]string{"family", "source"}, nil)
 	runsDesc = prometheus.NewDesc("sems_collections_total",
 		"Scheduled collections of the family since the exporter started.",
 		[]string{"family", "source"}, nil)
@@ -190,6 +208,9 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		gauge(readDesc, st.read)
 		if !st.modified.IsZero() {
 			gauge(modifiedDesc, unixSeconds(st.modified))
+		}
+		if st.canWrite != nil {
+			gauge(canWriteDesc, boolFloat(*st.canWrite))
 		}
 		for _, reason := range st.Reasons {
 			health = append(health, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))

@@ -7,9 +7,11 @@ package source_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -482,5 +484,48 @@ END $$;`)
 	}
 	if entries != 1 {
 		t.Errorf("5 collections with 5 timeouts left %d pg_stat_statements entries setting the timeout, want 1", entries)
+	}
+}
+
+// TestHostilePostgresWritableRole: over a superuser's connection the
+// read-only transaction did not stop dblink_exec or lo_export writing, and
+// nothing said so. The role is checked on each collection.
+func TestHostilePostgresWritableRole(t *testing.T) {
+	dsn, err := sharedServer(t).NewDatabase("roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(incidentLog + `
+DROP ROLE IF EXISTS sems_hostile_reader; DROP ROLE IF EXISTS sems_hostile_writer;
+CREATE ROLE sems_hostile_reader LOGIN; GRANT SELECT ON incident_log TO sems_hostile_reader;
+CREATE ROLE sems_hostile_writer LOGIN; GRANT SELECT, UPDATE ON incident_log TO sems_hostile_writer;`); err != nil {
+		t.Fatal(err)
+	}
+	req := incidentsRequest("")
+	req.Query = "SELECT * FROM incident_log"
+	for user, want := range map[string]bool{"postgres": true, "sems_hostile_writer": true, "sems_hostile_reader": false} {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(user)
+		pg, err := source.OpenPostgres(u.String(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pg.Aggregate(context.Background(), req)
+		pg.Close()
+		if err != nil {
+			t.Errorf("%s: %v", user, err)
+			continue
+		}
+		if res.CanWrite == nil || *res.CanWrite != want {
+			t.Errorf("%s: can write = %v, want %v", user, res.CanWrite, want)
+		}
 	}
 }

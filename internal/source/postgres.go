@@ -77,6 +77,10 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
 		return records.Result{}, redact(err)
 	}
+	var canWrite bool
+	if err := tx.QueryRowContext(ctx, canWriteSQL).Scan(&canWrite); err != nil {
+		return records.Result{}, fmt.Errorf("checking the role's privileges: %w", redact(err))
+	}
 	columns, err := queryColumns(ctx, tx, req.Query, req.Now)
 	if err != nil {
 		return records.Result{}, fmt.Errorf("record query: %w", redact(err))
@@ -97,8 +101,22 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	if err != nil {
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
+	res.CanWrite = &canWrite
 	return res, nil
 }
+
+// canWriteSQL tells whether the connection's role can write despite the
+// read-only transaction: a superuser can through dblink_exec and
+// lo_export, members of the server file roles through COPY, and a role
+// holding a write privilege on any table once anything opens another
+// transaction on its connection.
+const canWriteSQL = `SELECT r.rolsuper
+    OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')
+    OR pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
+    OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+          AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
+  FROM pg_roles r WHERE r.rolname = current_user`
 
 // safeClasses are the SQLSTATE classes whose messages quote only what the
 // record query and the connection settings hold: syntax and access

@@ -36,6 +36,9 @@ const (
 	DefaultSchedule       = "@every 5m"
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConnections = 2
+	// DefaultMaxRejectedRatio is the share of a family's records that may
+	// be rejected before SemsRecordsRejected fires.
+	DefaultMaxRejectedRatio = 0.05
 	// DefaultMinInterval is the shortest time between two collections of a
 	// family unless min_interval says otherwise.
 	DefaultMinInterval = time.Second
@@ -76,18 +79,21 @@ func (s *Source) DSN() string { return s.dsn }
 
 // Family is one KPI family's configuration.
 type Family struct {
-	Name        string               `yaml:"-"`
-	Source      string               `yaml:"source"`
-	File        string               `yaml:"file"`
-	Query       string               `yaml:"query"`
-	Columns     map[string]string    `yaml:"columns"`
-	Schedule    string               `yaml:"schedule"`
-	Timeout     model.Duration       `yaml:"timeout"`
-	MaxAge      model.Duration       `yaml:"max_age"`
-	Vocabulary  map[string][]string  `yaml:"vocabulary"`
-	Options     yaml.Node            `yaml:"options"`
-	Targets     yaml.Node            `yaml:"targets"`
-	SiteTargets map[string]yaml.Node `yaml:"site_targets"`
+	Name     string            `yaml:"-"`
+	Source   string            `yaml:"source"`
+	File     string            `yaml:"file"`
+	Query    string            `yaml:"query"`
+	Columns  map[string]string `yaml:"columns"`
+	Schedule string            `yaml:"schedule"`
+	Timeout  model.Duration    `yaml:"timeout"`
+	MaxAge   model.Duration    `yaml:"max_age"`
+	// MaxRejectedRatio is the share of records rejected above which the
+	// SemsRecordsRejected alert fires.
+	MaxRejectedRatio *float64             `yaml:"max_rejected_ratio"`
+	Vocabulary       map[string][]string  `yaml:"vocabulary"`
+	Options          yaml.Node            `yaml:"options"`
+	Targets          yaml.Node            `yaml:"targets"`
+	SiteTargets      map[string]yaml.Node `yaml:"site_targets"`
 
 	Collector collectors.Family    `yaml:"-"`
 	Settings  *collectors.Settings `yaml:"-"`
@@ -342,6 +348,13 @@ func (d *decoder) checkFamily(doc *yaml.Node, c *Config, fam *Family, minInterva
 	fam.Cron = sched
 	if fam.Timeout == 0 {
 		fam.Timeout = model.Duration(DefaultTimeout)
+	}
+	if fam.MaxRejectedRatio == nil {
+		fam.MaxRejectedRatio = new(float64)
+		*fam.MaxRejectedRatio = DefaultMaxRejectedRatio
+	}
+	if r := *fam.MaxRejectedRatio; !(r >= 0 && r <= 1) {
+		d.errorf(at("max_rejected_ratio"), "%s: max_rejected_ratio must be between 0 and 1, got %v", path, r)
 	}
 	if fam.Timeout <= 0 || fam.Timeout > model.Duration(MaxTimeout) {
 		d.errorf(at("timeout"), "%s: timeout must be positive and at most %s, got %s", path, model.Duration(MaxTimeout), fam.Timeout)

@@ -109,6 +109,7 @@ func TestHostileSchedulesAndTimeouts(t *testing.T) {
 		"min_interval":       {family, family + "    schedule: \"*/5 * * * *\"\n", `runs more often than min_interval 10m0s allows`},
 		"never fires":        {family, family + "    schedule: \"0 0 30 2 *\"\n", `schedule "0 0 30 2 *" never fires`},
 		"semicolon query":    {"query: SELECT * FROM incident_log", `query: ";"`, "the record query is empty"},
+		"rejected ratio > 1": {family, family + "    max_rejected_ratio: 1.5\n", "max_rejected_ratio must be between 0 and 1, got 1.5"},
 		"min_interval < 1 s": {"sites:", "min_interval: 500ms\nsites:", "min_interval must be at least 1s"},
 	} {
 		text := strings.Replace(base, tc.old, tc.new, 1)

@@ -155,3 +155,62 @@ families:
 		}
 	}
 }
+
+// TestHostileRenamedSite collects equipment after the source system
+// renamed site south to "south-terminal": every south record is rejected
+// as unknown_site. Its KPIs used to vanish with nothing but the rejection
+// count to show it; now the site's accepted records read 0, for the
+// SemsSiteWithoutRecords alert, and the limit of the rejected share is
+// exported for SemsRecordsRejected.
+func TestHostileRenamedSite(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	rows := "asset_ref,site,equipment_type,critical,status,status_since\n" +
+		"A1,north,cctv,true,serviceable," + since + "\n" +
+		"A2,north,cctv,false,serviceable," + since + "\n" +
+		"A3,south-terminal,cctv,true,serviceable," + since + "\n" +
+		"A4,south-terminal,xray,true,unserviceable," + since + "\n" +
+		"A5,south-terminal,xray,false,serviceable," + since + "\n"
+	path := filepath.Join(dir, "csv", "equipment.csv")
+	if err := os.WriteFile(path, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	snap := snapshot.New()
+	s, err := schedule.New(parse(t, dir, `sites: [north, south]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  equipment:
+    source: exports
+    file: equipment.csv
+    max_rejected_ratio: 0.2
+`), snap, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Stop()
+	var got map[string]float64
+	waitFor(t, 30*time.Second, "the collection", func() bool {
+		got = gather(t, snap)
+		return got[health("sems_collection_success", "equipment", "exports")] == 1
+	})
+	// 2 north records accepted, the 3 south-terminal ones rejected.
+	for key, want := range map[string]float64{
+		`sems_collection_site_records{family="equipment",site="north",source="exports"}`:              2,
+		`sems_collection_site_records{family="equipment",site="south",source="exports"}`:              0,
+		`sems_collection_records_rejected{family="equipment",reason="unknown_site",source="exports"}`: 3,
+		`sems_collection_records_rejected_ratio_limit{family="equipment",source="exports"}`:           0.2,
+	} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
+		}
+	}
+}

@@ -75,7 +75,8 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			now:    time.Now,
 		}
 		s.jobs = append(s.jobs, j)
-		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron), Basis: basis(cfg, f)})
+		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
+			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f)})
 	}
 	snap.Configure(fams)
 	return s, nil
@@ -159,7 +160,7 @@ func (j *job) collect(parent context.Context) {
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
 	if err := j.snap.Succeeded(j.fam.Name, snapshot.Collection{
-		Metrics: metrics, Read: res.Read(), Rejected: rejected,
+		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: j.siteRecords(res),
 		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
 	}); err != nil {
 		j.snap.Failed(j.fam.Name, took)
@@ -181,6 +182,21 @@ func (j *job) collect(parent context.Context) {
 	if res.CanWrite != nil && *res.CanWrite {
 		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
 	}
+}
+
+// siteRecords counts the accepted records of each configured site.
+func (j *job) siteRecords(res records.Result) map[string]float64 {
+	site := j.shape.KeyIndex("site")
+	out := make(map[string]float64, len(j.fam.Settings.Sites))
+	for _, s := range j.fam.Settings.Sites {
+		out[s] = 0
+	}
+	for _, g := range res.Accepted() {
+		if _, ok := out[g.Keys[site]]; ok {
+			out[g.Keys[site]] += g.Count
+		}
+	}
+	return out
 }
 
 // aggregate asks the source for the records, waiting no longer than the

@@ -156,10 +156,11 @@ func TestHandlerMatchesPromhttp(t *testing.T) {
 						}
 					}
 				})
-				// The indicator, the eight health families and the live
+				// The indicator, the nine health families (site records,
+				// source modified and role are not set here) and the live
 				// counter.
-				if len(names) != 10 {
-					t.Fatalf("reference exposes %d families, want 10: %v", len(names), names)
+				if len(names) != 11 {
+					t.Fatalf("reference exposes %d families, want 11: %v", len(names), names)
 				}
 				for _, n := range names {
 					if gotFams[n] != wantFams[n] {

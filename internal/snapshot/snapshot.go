@@ -24,6 +24,9 @@ type Family struct {
 	// Interval is the usual time between scheduled collections, for
 	// freshness alerts that must not repeat the schedule.
 	Interval time.Duration
+	// RejectedLimit is the share of records that may be rejected before an
+	// alert fires, from the configuration.
+	RejectedLimit float64
 	// Basis is what the family's values stand on (where its records come
 	// from, the sites, the targets): a reload that changes it drops them.
 	Basis any
@@ -40,6 +43,7 @@ type state struct {
 	succeeded   bool
 	read        float64
 	rejected    map[string]float64
+	siteRecords map[string]float64
 	runs, fails float64
 }
 
@@ -88,6 +92,9 @@ type Collection struct {
 	Metrics  []prometheus.Metric
 	Read     float64
 	Rejected map[string]float64
+	// SiteRecords counts the accepted records of each configured site, 0
+	// included: a renamed site's records are all rejected as unknown.
+	SiteRecords map[string]float64
 	// Modified is when the source last changed, zero if it cannot tell.
 	Modified time.Time
 	// CanWrite is whether the role the source connects as can write, nil
@@ -113,6 +120,7 @@ func (s *Snapshot) Succeeded(family string, c Collection) error {
 		st.succeeded = true
 		st.read = c.Read
 		st.rejected = c.Rejected
+		st.siteRecords = c.SiteRecords
 		st.duration = c.Took
 	})
 	return nil
@@ -164,6 +172,12 @@ var (
 	canWriteDesc = prometheus.NewDesc("sems_collection_source_role_can_write",
 		"Whether the database role the family's last successful collection connected as can write (1): a superuser, a member of pg_write_server_files or pg_execute_server_program, or a role holding INSERT, UPDATE, DELETE or TRUNCATE on a table. The read-only transaction does not stop such a role writing through dblink_exec or lo_export. Absent for CSV sources.",
 		[]string{"family", "source"}, nil)
+	siteRecordsDesc = prometheus.NewDesc("sems_collection_site_records",
+		"Records of each configured site that the family's last successful collection accepted, 0 included. A site with none while records are rejected as unknown_site has most likely been renamed in the source system; its KPIs are absent and the organisation's stand on the other sites.",
+		[]string{"family", "source", "site"}, nil)
+	rejectedLimitDesc = prometheus.NewDesc("sems_collection_records_rejected_ratio_limit",
+		"The share of a family's records that may be rejected before SemsRecordsRejected fires: the family's max_rejected_ratio.",
+		[]string{"family", "source"}, nil)
 	runsDesc = prometheus.NewDesc("sems_collections_total",
 		"Scheduled collections of the family since the exporter started.",
 		[]string{"family", "source"}, nil)
@@ -199,6 +213,7 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		gauge(lastSuccessDesc, unixSeconds(st.lastSuccess))
 		gauge(durationDesc, st.duration.Seconds())
 		gauge(intervalDesc, st.Interval.Seconds())
+		gauge(rejectedLimitDesc, st.RejectedLimit)
 		health = append(health,
 			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
 			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
@@ -214,6 +229,9 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		}
 		for _, reason := range st.Reasons {
 			health = append(health, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
+		}
+		for _, site := range slices.Sorted(maps.Keys(st.siteRecords)) {
+			health = append(health, prometheus.MustNewConstMetric(siteRecordsDesc, prometheus.GaugeValue, st.siteRecords[site], st.Name, st.Source, site))
 		}
 		parts = append(parts, st.indicators)
 	}

@@ -132,10 +132,9 @@ type csvRows struct{ wellFormed, malformed int }
 // parsed into the shape's columns (only those marked in parse, when it is
 // not nil; the others are left as they were), and reports each malformed row.
 //
-// A file that cannot be read whole fails: one whose header is all there
-// is, a record too long to be one, a quote left open across lines (it would
-// swallow the rows after it), a last row cut short (the file is still being
-// written).
+// A file that cannot be read whole fails: a record too long to be one, a
+// quote left open across lines (it would swallow the rows after it), a last
+// row cut short (the file is still being written).
 func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record), reject func(reason string)) (csvRows, error) {
 	var n csvRows
 	in := &csvStream{ctx: ctx, r: r}
@@ -161,10 +160,7 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			switch {
-			case n.wellFormed+n.malformed == 0:
-				return n, errors.New("CSV file has a header row and no records")
-			case lastMalformed && !in.endsLine:
+			if lastMalformed && !in.endsLine {
 				return n, fmt.Errorf("line %d: the file ends in a partial row: is it still being written? Export it to a temporary file and rename that into place", line)
 			}
 			return n, nil

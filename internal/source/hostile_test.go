@@ -248,7 +248,6 @@ func TestHostileCSVLineEndingsAndHeaders(t *testing.T) {
 func TestHostileCSVRefused(t *testing.T) {
 	row := "INC-1,north,cyber,high,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z\n"
 	for name, tc := range map[string]struct{ text, want string }{
-		"header only":      {incidentsHeader, "a header row and no records"},
 		"duplicate column": {"incident_ref,site,category,severity,reported_at,resolved_at,site\n" + strings.TrimSuffix(row, "\n") + ",south\n", "names column site 2 times"},
 		"partial last row": {incidentsHeader + row + "INC-2,north,cyb", "line 3: the file ends in a partial row"},
 	} {

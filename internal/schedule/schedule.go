@@ -167,21 +167,26 @@ func (j *job) collect(parent context.Context) {
 		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
 		return
 	}
-	// Rejected records are logged by reason and count only: their content
-	// may identify a person.
-	// Counts as integers: a float logs 12862472 as 1.2862472e+07.
+	j.logger.Info("collection succeeded", successAttrs(res, took)...)
+	if res.CanWrite != nil && *res.CanWrite {
+		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
+	}
+}
+
+// successAttrs are the log attributes of a successful collection.
+// Rejected records are logged by reason and count only: their content may
+// identify a person. Counts are integers: as floats, 12862472 records would
+// read 1.2862472e+07.
+func successAttrs(res records.Result, took time.Duration) []any {
 	attrs := []any{"records", int64(res.Read()), "duration", took}
-	if len(rejected) > 0 {
+	if rejected := res.Rejected(); len(rejected) > 0 {
 		byReason := make(map[string]int64, len(rejected))
 		for reason, n := range rejected {
 			byReason[reason] = int64(n)
 		}
 		attrs = append(attrs, "rejected", byReason)
 	}
-	j.logger.Info("collection succeeded", attrs...)
-	if res.CanWrite != nil && *res.CanWrite {
-		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
-	}
+	return attrs
 }
 
 // siteRecords counts the accepted records of each configured site.

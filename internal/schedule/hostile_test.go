@@ -183,6 +183,7 @@ func TestHostileRenamedSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := snapshot.New()
+	logs := &syncbuf.Buffer{}
 	s, err := schedule.New(parse(t, dir, `sites: [north, south]
 sources:
   exports: {type: csv, directory: csv}
@@ -191,7 +192,7 @@ families:
     source: exports
     file: equipment.csv
     max_rejected_ratio: 0.2
-`), snap, slog.New(slog.DiscardHandler))
+`), snap, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,5 +213,9 @@ families:
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
 		}
+	}
+	// A warning names the configured site, never the rejected cells.
+	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "site=south unknown_site=3") || strings.Contains(l, "south-terminal") {
+		t.Errorf("the log does not warn of site south alone:\n%s", l)
 	}
 }

@@ -159,8 +159,9 @@ func (j *job) collect(parent context.Context) {
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
+	sites := j.siteRecords(res)
 	if err := j.snap.Succeeded(j.fam.Name, snapshot.Collection{
-		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: j.siteRecords(res),
+		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: sites,
 		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
 	}); err != nil {
 		j.snap.Failed(j.fam.Name, took)
@@ -168,6 +169,16 @@ func (j *job) collect(parent context.Context) {
 		return
 	}
 	j.logger.Info("collection succeeded", successAttrs(res, took)...)
+	// Only configured site codes are named: a rejected cell's value may be
+	// anything the source system holds, a name among them.
+	if unknown := rejected[records.UnknownReason("site")]; unknown > 0 {
+		for _, site := range j.fam.Settings.Sites {
+			if sites[site] == 0 {
+				j.logger.Warn("a configured site has no accepted record while records are rejected for an unknown site: renamed in the source system?",
+					"site", site, "unknown_site", int64(unknown))
+			}
+		}
+	}
 	if res.CanWrite != nil && *res.CanWrite {
 		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
 	}

@@ -34,6 +34,9 @@ if [ -n "$unformatted" ]; then
 fi
 echo "go vet"
 go vet ./...
+# The hostile-input suite (TestHostile* in each package's hostile_test.go:
+# sources that stop answering, files that never end, malformed exports,
+# idle clients, secrets in the wrong place) runs here with the rest.
 echo "go test -race"
 go test -race -count=1 "$@" ./...
 
@@ -41,7 +44,17 @@ go test -race -count=1 "$@" ./...
 # the fuzz targets cannot rot; their committed corpora already ran above.
 # Minimising each new input is bounded too: by default it may take a minute
 # per input, and the run would spend its time minimising, not fuzzing. The
-# timeout stops a run that hangs past its -fuzztime instead of holding CI.
+# instrumented test binary is built first, untimed (on a loaded machine the
+# build alone can take minutes); the timeout then bounds only the fuzzing,
+# stopping a run that hangs past its -fuzztime instead of holding CI.
 echo "fuzz (bounded)"
-timeout 120 go test -run='^$' -fuzz='^FuzzParse$' -fuzztime=20s -fuzzminimizetime=2s ./internal/config
-timeout 120 go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s -fuzzminimizetime=2s ./internal/source
+fuzz() { # package dir, fuzz target
+  local bin
+  bin="$(mktemp -d)/fuzz.test"
+  go test -c -fuzz="^$2\$" -o "$bin" "./$1"
+  (cd "$1" && timeout 120 "$bin" -test.run='^$' -test.fuzz="^$2\$" -test.fuzztime=20s \
+    -test.fuzzminimizetime=2s -test.fuzzcachedir="$(go env GOCACHE)/fuzz/$(go list "./")")
+  rm -r "$(dirname "$bin")"
+}
+fuzz internal/config FuzzParse
+fuzz internal/source FuzzReadCSV

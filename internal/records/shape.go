@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Type is the declared type of a record column.
@@ -286,6 +287,12 @@ type Group struct {
 // Result is the outcome of aggregating one family's records.
 type Result struct {
 	Groups []Group
+	// Modified is when the source last changed, if it can tell: a CSV
+	// file's modification time.
+	Modified time.Time
+	// CanWrite is whether the database role read through can write, nil
+	// for a source without one.
+	CanWrite *bool
 }
 
 // Read is the number of records read, accepted or not.

@@ -39,7 +39,7 @@ breakdown:
   values: [internal, external]
 targets: {green: 0.95, amber: 0.85}
 `,
-		Demo: DemoOf(demoAudits, func(r []any) []any { return r }),
+		Demo: rowsAsDrawn(demoAudits),
 	})
 	Register(Entry{
 		Name:      "disruption_minutes",
@@ -65,7 +65,7 @@ window: 30d
 targets: {green: 120, amber: 240}
 organisation_targets: {green: 400, amber: 600}
 `,
-		Demo: DemoOf(demoDisruptions, func(r []any) []any { return r }),
+		Demo: rowsAsDrawn(demoDisruptions),
 	})
 	Register(Entry{
 		Name:      "vigilance_reports",
@@ -92,8 +92,14 @@ breakdown:
   title: Zone
   values: [landside, airside, perimeter]
 `,
-		Demo: DemoOf(demoVigilanceReports, func(r []any) []any { return r }),
+		Demo: rowsAsDrawn(demoVigilanceReports),
 	})
+}
+
+// rowsAsDrawn makes the demonstration records of a generator that draws
+// them as rows of its table already.
+func rowsAsDrawn(draw func(*Demo) [][]any) DemoGen {
+	return DemoOf(draw, func(r []any) []any { return r })
 }
 
 // indicatorProfile is how one demonstration site does on the indicators.

@@ -191,7 +191,9 @@ func (a *Aggregator) Result() Result {
 	for _, g := range a.groups {
 		out = append(out, *g)
 	}
-	return NewResult(out)
+	res := NewResult(out)
+	res.Now = a.env.Now
+	return res
 }
 
 // NewResult sorts groups into the order every backend returns them in.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Type is the declared type of a record column.
@@ -35,6 +36,14 @@ type Column struct {
 	Allowed []string
 	// Doc says what the column means, for the record contract in docs/.
 	Doc string
+	// Zone is the time zone of a time column's date-only values (a cell of
+	// the form 2006-01-02, or a PostgreSQL date): the whole of that day in
+	// it. nil is UTC.
+	Zone *time.Location
+	// Deadline makes a date-only value the last instant of its day (a due
+	// date, an expiry: "until the end of the day"), rather than its first
+	// (an event on that day).
+	Deadline bool
 }
 
 // Check rejects a record for Reason when Bad is TRUE.
@@ -286,6 +295,9 @@ type Group struct {
 // Result is the outcome of aggregating one family's records.
 type Result struct {
 	Groups []Group
+	// Now is the evaluation time the records were aggregated at: the
+	// periods of the family's period indicators are counted back from it.
+	Now time.Time
 }
 
 // Read is the number of records read, accepted or not.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -38,7 +39,7 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		} else if c.Required {
 			missing = append(missing, c.Name)
 		}
-		norm[i] = normalizeSQL(c.Type, src) + " AS " + pq.QuoteIdentifier(c.Name)
+		norm[i] = normalizeSQL(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
 	}
 	if len(missing) > 0 {
 		return "", fmt.Errorf("record query does not return required column(s) %s", strings.Join(missing, ", "))
@@ -105,19 +106,39 @@ const trimmedSQL = `E' \t\n\x0B\f\r'`
 // text trimmed with empty meaning NULL, enums lower-cased, the rest cast.
 // Text is compared byte by byte (COLLATE "C"), as Go compares strings, and
 // lower-cased in ASCII only, whatever the database's locale.
-func normalizeSQL(t Type, src string) string {
+func normalizeSQL(c Column, src string) string {
 	text := "NULLIF(btrim(" + src + "::text COLLATE \"C\", " + trimmedSQL + "), '')"
-	switch t {
+	switch c.Type {
 	case TypeEnum:
 		return "lower(" + text + ")"
 	case TypeBool:
 		return src + "::boolean"
 	case TypeTime:
-		return src + "::timestamptz"
+		return readTimeSQL(c, src, text)
 	case TypeNumber:
 		return src + "::float8"
 	}
 	return text
+}
+
+// readTimeSQL reads a time column. A date alone, a date column or text of
+// the form 2006-01-02 (the session's DateStyle is ISO), is the whole of that
+// day in the column's zone, as Column.DateValue makes it; anything else is a
+// timestamp, read in the session's time zone (UTC) when it has none.
+func readTimeSQL(c Column, src, text string) string {
+	zone := c.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	day := "(" + text + ")::date"
+	if c.Deadline {
+		day = "(" + day + " + 1)"
+	}
+	at := "(" + day + "::timestamp AT TIME ZONE " + pq.QuoteLiteral(zone.String()) + ")"
+	if c.Deadline {
+		at = "(" + at + " - interval '1 microsecond')"
+	}
+	return "(CASE WHEN " + text + " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN " + at + " ELSE " + src + "::timestamptz END)"
 }
 
 // TrimQuery strips the white space and semicolons around a record query so

@@ -78,6 +78,8 @@ var (
 		"Failed tests with no linked corrective action, conducted longer ago than the action grace period.", "site", "test_type")
 	covertGraceDesc = newDesc("covert_tests", "action_grace_seconds",
 		"How long a failed test may go without a linked corrective action before it is counted as lacking one.")
+	covertPeriodFailuresDesc = newPeriodDesc("covert_tests", "period_failures",
+		"Failed tests conducted in the period, by conducted_at, per site and cause of failure (the tests conducted and passed are the covert_test_pass KPI's period denominator and numerator).", "site", "failure_cause")
 )
 
 func (covertTests) Name() string { return "covert_tests" }
@@ -138,6 +140,7 @@ func (f covertTests) Shape(s *Settings) *records.Shape {
 	// A pass's cause is ignored; the empty key, never an enum value, keeps
 	// passes apart from every cause without a NULL key.
 	sh.GroupBy("failure_cause", records.If(failed, sh.Col("failure_cause"), records.Text("")))
+	sh.GroupBy("conducted_month", s.Calendar.monthsAgo(sh.Col("conducted_at")))
 	age := records.SecondsSince(sh.Col("conducted_at"))
 	for i, w := range opts.Windows {
 		sh.CountIf(covertWindowMeasure(i), records.Le(age, records.Number(seconds(w))))
@@ -210,13 +213,29 @@ func (covertTests) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 		scores[site] = sc
 	}
 	out.headline(covertTestsKPI, s, scores, targetsGrading(s, func(t *covertTestsTargets) RatioTarget { return t.Pass }))
+	covertPeriods(&out, sh, res, s)
 	return out
+}
+
+// covertPeriods emits the period indicators, by the month of conducted_at:
+// tests conducted and passed, and failures by cause.
+func covertPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
+	conducted := totalsBy(sh, res, "site", "conducted_month")
+	passed := totalsBy(sh, res, "site", "result", "conducted_month")
+	out.periodKPI(covertTestsKPI, s, sh, res, byMonth(func(site, ago string) kpiScore {
+		return kpiScore{num: passed.Count(site, "pass", ago), den: conducted.Count(site, ago)}
+	}))
+	failures := totalsBy(sh, res, "site", "failure_cause", "conducted_month")
+	out.eachPeriod(covertPeriodFailuresDesc, s, sh, res, each(vocabulary(sh, "failure_cause")), func(site string, cause []string, p period) float64 {
+		return sumMonths(p, func(ago string) float64 { return failures.Count(site, cause[0], ago) })
+	})
 }
 
 func (covertTests) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{covertTotalDesc, covertInWindowDesc, covertPassRatioDesc,
-		covertFailuresDesc, covertNoActionDesc, covertGraceDesc} {
+		covertFailuresDesc, covertNoActionDesc, covertGraceDesc, covertPeriodFailuresDesc} {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

@@ -3,7 +3,9 @@ package collectors
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +92,20 @@ var (
 		"Time within which a security incident of this severity should be resolved at this site.", "site", "severity")
 	incidentsWindowDesc = newDesc("incidents", "window_seconds",
 		"Rolling window over which resolutions count towards the within-target share.")
+	incidentsPeriodReportedDesc = newPeriodDesc("incidents", "period_reported",
+		"Security incidents reported in the period, by the time they were reported (reported_at), per site and severity.", "site", "severity")
+	incidentsAlertLevelDesc = newDesc("incidents", "reported_alert_level",
+		"Statistical alert level of the monthly number of incidents reported at a site (ICAO Doc 9859): the mean plus level (1, 2, 3) population standard deviations of the counts of the 12 complete calendar months before the current one, from the records' reported_at.", "site", "level")
+	incidentsBaselineMeanDesc = newDesc("incidents", "reported_monthly_mean",
+		"Mean monthly number of incidents reported at a site over the 12 complete calendar months before the current one, from the records: the base of the alert levels.", "site")
+	incidentsBaselineSDDesc = newDesc("incidents", "reported_monthly_stddev",
+		"Population standard deviation of the monthly number of incidents reported at a site over the 12 complete calendar months before the current one, from the records.", "site")
+	orgIncidentsAlertLevelDesc = newDesc("incidents", "organisation_reported_alert_level",
+		"Statistical alert level of the monthly number of incidents reported across the organisation (ICAO Doc 9859): the mean plus level (1, 2, 3) population standard deviations of the organisation's counts of the 12 complete calendar months before the current one.", "level")
+	orgIncidentsBaselineMeanDesc = newDesc("incidents", "organisation_reported_monthly_mean",
+		"Mean monthly number of incidents reported across the organisation over the 12 complete calendar months before the current one, from the records.")
+	orgIncidentsBaselineSDDesc = newDesc("incidents", "organisation_reported_monthly_stddev",
+		"Population standard deviation of the monthly number of incidents reported across the organisation over the 12 complete calendar months before the current one, from the records.")
 )
 
 func (incidents) Name() string { return "incidents" }
@@ -218,6 +234,8 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("site", sh.Col("site"))
 	sh.GroupBy("severity", sh.Col("severity"))
 	sh.GroupBy("category", sh.Col("category"))
+	sh.GroupBy("reported_month", s.Calendar.monthsAgo(reported))
+	sh.GroupBy("resolved_month", s.Calendar.monthsAgo(resolved))
 
 	target := incidentsTargetExpr(sh, s)
 
@@ -237,6 +255,7 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	}
 	sh.CountIf("resolved_in_window", inWindow)
 	sh.CountIf("resolved_in_window_within_target", records.And(inWindow, records.Le(duration, target)))
+	sh.CountIf("resolved_within_target", records.Le(duration, target))
 	return sh
 }
 
@@ -290,14 +309,64 @@ func (incidents) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 	}
 	out.gauge(incidentsWindowDesc, seconds(opts.Window))
 	out.headline(incidentsKPI, s, scores, targetsGrading(s, func(t *incidentsTargets) RatioTarget { return t.WithinTarget }))
+	incidentsPeriods(&out, sh, res, s)
 	return out
+}
+
+// incidentsPeriods emits the period indicators: resolutions by the month
+// of resolved_at, reports by the month of reported_at, and the alert levels
+// of the monthly report counts.
+func incidentsPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
+	resolved := totalsBy(sh, res, "site", "resolved_month")
+	out.periodKPI(incidentsKPI, s, sh, res, byMonth(func(site, ago string) kpiScore {
+		return kpiScore{num: resolved.Value("resolved_within_target", site, ago), den: resolved.Count(site, ago)}
+	}))
+	reported := totalsBy(sh, res, "site", "severity", "reported_month")
+	out.eachPeriod(incidentsPeriodReportedDesc, s, sh, res, each(vocabulary(sh, "severity")), func(site string, sev []string, p period) float64 {
+		return sumMonths(p, func(ago string) float64 { return reported.Count(site, sev[0], ago) })
+	})
+	monthly := totalsBy(sh, res, "site", "reported_month")
+	org := make([]float64, alertBaselineMonths)
+	for _, site := range s.Sites {
+		counts := make([]float64, alertBaselineMonths)
+		for i := range counts {
+			counts[i] = monthly.Count(site, monthKey(i+1))
+			org[i] += counts[i]
+		}
+		out.alertLevels(incidentsAlertLevelDesc, incidentsBaselineMeanDesc, incidentsBaselineSDDesc, counts, site)
+	}
+	out.alertLevels(orgIncidentsAlertLevelDesc, orgIncidentsBaselineMeanDesc, orgIncidentsBaselineSDDesc, org)
+}
+
+// alertLevels emits the ICAO Doc 9859 statistical alert levels of monthly
+// counts: their mean plus 1, 2 and 3 population standard deviations, and
+// the mean and standard deviation themselves, which the alert rules use
+// for their minimum-volume guard.
+func (m *metricsOut) alertLevels(level, mean, sd *prometheus.Desc, counts []float64, labels ...string) {
+	var sum, squares float64
+	for _, c := range counts {
+		sum += c
+	}
+	mu := sum / float64(len(counts))
+	for _, c := range counts {
+		squares += (c - mu) * (c - mu)
+	}
+	sigma := math.Sqrt(squares / float64(len(counts)))
+	m.gauge(mean, mu, labels...)
+	m.gauge(sd, sigma, labels...)
+	for _, n := range []int{1, 2, 3} {
+		m.gauge(level, mu+float64(n)*sigma, append(slices.Clone(labels), strconv.Itoa(n))...)
+	}
 }
 
 func (incidents) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{incidentsReportedDesc, incidentsOpenDesc, incidentsOverTargetDesc,
 		incidentsOldestDesc, incidentsDurationDesc, incidentsInWindowDesc, incidentsWithinDesc,
-		incidentsRatioDesc, incidentsTargetDesc, incidentsWindowDesc} {
+		incidentsRatioDesc, incidentsTargetDesc, incidentsWindowDesc, incidentsPeriodReportedDesc,
+		incidentsAlertLevelDesc, incidentsBaselineMeanDesc, incidentsBaselineSDDesc,
+		orgIncidentsAlertLevelDesc, orgIncidentsBaselineMeanDesc, orgIncidentsBaselineSDDesc} {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

@@ -43,6 +43,37 @@ func (c Calendar) MonthStart(m int) time.Time {
 	return time.Date(floorDiv(m, 12), time.Month(floorMod(m, 12)+1), 1, 0, 0, 0, 0, c.zone())
 }
 
+// MonthLabel names the month numbered m: 2026-10.
+func (c Calendar) MonthLabel(m int) string {
+	return fmt.Sprintf("%04d-%02d", floorDiv(m, 12), floorMod(m, 12)+1)
+}
+
+// QuarterOf numbers the quarter of the financial year that the month
+// numbered m falls in, consecutively.
+func (c Calendar) QuarterOf(m int) int { return floorDiv(m-c.offset(), 3) }
+
+// QuarterFirstMonth is the number of the first month of quarter q.
+func (c Calendar) QuarterFirstMonth(q int) int { return 3*q + c.offset() }
+
+// QuarterLabel names quarter q: 2026-Q3 when the financial year is the
+// calendar year; otherwise FY2026-Q1, the financial year named by the
+// calendar year it starts in (FY2026-Q1 is April to June 2026 for a year
+// starting in April, FY2026-Q4 January to March 2027).
+func (c Calendar) QuarterLabel(q int) string {
+	if c.offset() == 0 {
+		return fmt.Sprintf("%04d-Q%d", floorDiv(q, 4), floorMod(q, 4)+1)
+	}
+	return fmt.Sprintf("FY%04d-Q%d", floorDiv(q, 4), floorMod(q, 4)+1)
+}
+
+// offset is the number of months from January to the financial year's start.
+func (c Calendar) offset() int {
+	if c.FirstMonth == 0 {
+		return 0
+	}
+	return int(c.FirstMonth) - 1
+}
+
 // monthNumberSQL is MonthNumber of a timestamptz in SQL.
 func (c Calendar) monthNumberSQL(t string) string {
 	local := "(" + t + " AT TIME ZONE " + c.zoneSQL() + ")"

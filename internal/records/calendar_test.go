@@ -86,7 +86,7 @@ func TestCalendarAgreesWithPostgres(t *testing.T) {
 func TestDateOnlyIsTheWholeDay(t *testing.T) {
 	db := testDB(t, "dates")
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec("SET TimeZone = 'America/New_York'; SET DateStyle = 'ISO, YMD'"); err != nil {
+	if _, err := db.Exec("SET TimeZone = 'America/New_York'"); err != nil {
 		t.Fatal(err)
 	}
 	ldn := london(t)

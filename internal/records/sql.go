@@ -122,7 +122,8 @@ func normalizeSQL(c Column, src string) string {
 }
 
 // readTimeSQL reads a time column. A date alone, a date column or text of
-// the form 2006-01-02 (the session's DateStyle is ISO), is the whole of that
+// the form 2006-01-02 (lib/pq holds every session's DateStyle at ISO, so a
+// date column reads as that text too), is the whole of that
 // day in the column's zone, as Column.DateValue makes it; anything else is a
 // timestamp, read in the session's time zone (UTC) when it has none.
 func readTimeSQL(c Column, src, text string) string {

@@ -56,9 +56,8 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	// Timestamps without a time zone are read as UTC, as the CSV reader
-	// does, and dates are written as the CSV reader reads them (ISO), so that
-	// no session default changes a value. The settings go in one round trip.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'", timeout.Milliseconds())); err != nil {
+	// does. Both settings go in one round trip.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL TimeZone = 'UTC'", timeout.Milliseconds())); err != nil {
 		return records.Result{}, err
 	}
 	columns, err := queryColumns(ctx, tx, req.Query)

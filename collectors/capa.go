@@ -162,8 +162,6 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("kind", sh.Col("kind"))
 	sh.GroupBy("priority", sh.Col("priority"))
 	sh.GroupBy("origin", sh.Col("origin"))
-	sh.GroupBy("raised_month", s.Calendar.monthsAgo(raised))
-	sh.GroupBy("closed_month", s.Calendar.monthsAgo(closed))
 
 	open := records.IsNull(closed)
 	age := records.SecondsSince(raised)
@@ -189,7 +187,14 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.CountIf("closed_in_window", inWindow)
 	sh.CountIf("closed_on_time_in_window", records.And(inWindow, records.Le(closed, due)))
 	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))
-	sh.CountIf("closed_on_time", records.Le(closed, due))
+	// The period indicators: actions by month raised, by month closed (and
+	// those closed on time), and open and overdue at each month's end.
+	one := records.Number(1)
+	sumByMonth(sh, s.Calendar, "raised", s.Calendar.monthOf(sh, "raised_month", raised), one)
+	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
+	sumByMonth(sh, s.Calendar, "closed", closedMonth, one)
+	sumByMonth(sh, s.Calendar, "closed_on_time", closedMonth,
+		sh.Derive("closed_on_time", records.If(records.Le(closed, due), one, records.Number(0))))
 	openAt := func(end records.Expr) records.Expr {
 		return records.And(records.Le(raised, end), records.Or(open, records.Gt(closed, end)))
 	}
@@ -249,15 +254,13 @@ func (capa) Metrics(sh *records.Shape, res records.Result, s *Settings) []promet
 // closed_at, actions raised by the month of raised_at, and the actions
 // open and overdue at each period's end.
 func capaPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
-	closed := totalsBy(sh, res, "site", "closed_month")
-	out.periodKPI(capaKPI, s, sh, res, byMonth(func(site, ago string) kpiScore {
-		return kpiScore{num: closed.Value("closed_on_time", site, ago), den: closed.Count(site, ago)}
-	}))
-	raised := totalsBy(sh, res, "site", "raised_month")
-	out.eachPeriod(capaPeriodRaisedDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
-		return sumMonths(p, func(ago string) float64 { return raised.Count(site, ago) })
-	})
 	bySite := totalsBy(sh, res, "site")
+	out.periodKPI(capaKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: bySite.Value(monthMeasure("closed_on_time", ago), site), den: bySite.Value(monthMeasure("closed", ago), site)}
+	}))
+	out.eachPeriod(capaPeriodRaisedDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
+		return sumMonths(p, func(ago int) float64 { return bySite.Value(monthMeasure("raised", ago), site) })
+	})
 	for _, st := range []struct {
 		desc  *prometheus.Desc
 		state string

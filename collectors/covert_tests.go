@@ -140,11 +140,13 @@ func (f covertTests) Shape(s *Settings) *records.Shape {
 	// A pass's cause is ignored; the empty key, never an enum value, keeps
 	// passes apart from every cause without a NULL key.
 	sh.GroupBy("failure_cause", records.If(failed, sh.Col("failure_cause"), records.Text("")))
-	sh.GroupBy("conducted_month", s.Calendar.monthsAgo(sh.Col("conducted_at")))
 	age := records.SecondsSince(sh.Col("conducted_at"))
 	for i, w := range opts.Windows {
 		sh.CountIf(covertWindowMeasure(i), records.Le(age, records.Number(seconds(w))))
 	}
+	// The period indicators: tests by month conducted (by result and cause
+	// through the grouping).
+	sumByMonth(sh, s.Calendar, "conducted", s.Calendar.monthOf(sh, "conducted_month", sh.Col("conducted_at")), records.Number(1))
 	sh.CountIf("without_action", records.And(failed, records.IsNull(sh.Col("linked_action_ref")),
 		records.Gt(age, records.Number(seconds(opts.ActionGrace)))))
 	return sh
@@ -220,14 +222,15 @@ func (covertTests) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 // covertPeriods emits the period indicators, by the month of conducted_at:
 // tests conducted and passed, and failures by cause.
 func covertPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
-	conducted := totalsBy(sh, res, "site", "conducted_month")
-	passed := totalsBy(sh, res, "site", "result", "conducted_month")
-	out.periodKPI(covertTestsKPI, s, sh, res, byMonth(func(site, ago string) kpiScore {
-		return kpiScore{num: passed.Count(site, "pass", ago), den: conducted.Count(site, ago)}
+	conducted := func(ago int) string { return monthMeasure("conducted", ago) }
+	bySite := totalsBy(sh, res, "site")
+	byResult := totalsBy(sh, res, "site", "result")
+	out.periodKPI(covertTestsKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: byResult.Value(conducted(ago), site, "pass"), den: bySite.Value(conducted(ago), site)}
 	}))
-	failures := totalsBy(sh, res, "site", "failure_cause", "conducted_month")
+	byCause := totalsBy(sh, res, "site", "failure_cause")
 	out.eachPeriod(covertPeriodFailuresDesc, s, sh, res, each(vocabulary(sh, "failure_cause")), func(site string, cause []string, p period) float64 {
-		return sumMonths(p, func(ago string) float64 { return failures.Count(site, cause[0], ago) })
+		return sumMonths(p, func(ago int) float64 { return byCause.Value(conducted(ago), site, cause[0]) })
 	})
 }
 

@@ -234,8 +234,6 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("site", sh.Col("site"))
 	sh.GroupBy("severity", sh.Col("severity"))
 	sh.GroupBy("category", sh.Col("category"))
-	sh.GroupBy("reported_month", s.Calendar.monthsAgo(reported))
-	sh.GroupBy("resolved_month", s.Calendar.monthsAgo(resolved))
 
 	target := incidentsTargetExpr(sh, s)
 
@@ -255,7 +253,14 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	}
 	sh.CountIf("resolved_in_window", inWindow)
 	sh.CountIf("resolved_in_window_within_target", records.And(inWindow, records.Le(duration, target)))
-	sh.CountIf("resolved_within_target", records.Le(duration, target))
+	// The period indicators: reports by month of report, resolutions (and
+	// those within target) by month of resolution.
+	one := records.Number(1)
+	sumByMonth(sh, s.Calendar, "reported", s.Calendar.monthOf(sh, "reported_month", reported), one)
+	resolvedMonth := s.Calendar.monthOf(sh, "resolved_month", resolved)
+	sumByMonth(sh, s.Calendar, "resolved", resolvedMonth, one)
+	sumByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth,
+		sh.Derive("within_target", records.If(records.Le(duration, target), one, records.Number(0))))
 	return sh
 }
 
@@ -317,20 +322,19 @@ func (incidents) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 // of resolved_at, reports by the month of reported_at, and the alert levels
 // of the monthly report counts.
 func incidentsPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
-	resolved := totalsBy(sh, res, "site", "resolved_month")
-	out.periodKPI(incidentsKPI, s, sh, res, byMonth(func(site, ago string) kpiScore {
-		return kpiScore{num: resolved.Value("resolved_within_target", site, ago), den: resolved.Count(site, ago)}
+	bySite := totalsBy(sh, res, "site")
+	out.periodKPI(incidentsKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: bySite.Value(monthMeasure("resolved_within_target", ago), site), den: bySite.Value(monthMeasure("resolved", ago), site)}
 	}))
-	reported := totalsBy(sh, res, "site", "severity", "reported_month")
+	bySeverity := totalsBy(sh, res, "site", "severity")
 	out.eachPeriod(incidentsPeriodReportedDesc, s, sh, res, each(vocabulary(sh, "severity")), func(site string, sev []string, p period) float64 {
-		return sumMonths(p, func(ago string) float64 { return reported.Count(site, sev[0], ago) })
+		return sumMonths(p, func(ago int) float64 { return bySeverity.Value(monthMeasure("reported", ago), site, sev[0]) })
 	})
-	monthly := totalsBy(sh, res, "site", "reported_month")
 	org := make([]float64, alertBaselineMonths)
 	for _, site := range s.Sites {
 		counts := make([]float64, alertBaselineMonths)
 		for i := range counts {
-			counts[i] = monthly.Count(site, monthKey(i+1))
+			counts[i] = bySite.Value(monthMeasure("reported", i+1), site)
 			org[i] += counts[i]
 		}
 		out.alertLevels(incidentsAlertLevelDesc, incidentsBaselineMeanDesc, incidentsBaselineSDDesc, counts, site)

@@ -167,17 +167,17 @@ func (f indicator) Shape(s *Settings) *records.Shape {
 	// counted is a record's contribution to the current value: all of it,
 	// or, with a window, NULL once its time is out of the window.
 	counted := func(e records.Expr) records.Expr { return e }
-	// With a time, each measure is taken twice: within the window, for the
-	// current value, and over every record, for the periods, which the
-	// records' months group.
+	// With a time, each measure is taken within the window, for the current
+	// value, and per month, for the periods.
 	measure := func(name string, e records.Expr) { sh.SumOf(name, counted(e)) }
 	if f.def.Window > 0 {
 		rejectFuture(sh, IndicatorAt)
 		inWindow := records.Le(records.SecondsSince(sh.Col(IndicatorAt)), records.Number(f.def.Window.Seconds()))
 		counted = func(e records.Expr) records.Expr { return records.When(inWindow, e) }
+		month := s.Calendar.monthOf(sh, "at_month", sh.Col(IndicatorAt))
 		measure = func(name string, e records.Expr) {
 			sh.SumOf(name, counted(e))
-			sh.SumOf(periodMeasure(name), e)
+			sumByMonth(sh, s.Calendar, name, month, e)
 		}
 	}
 	one := records.Number(1)
@@ -201,17 +201,8 @@ func (f indicator) Shape(s *Settings) *records.Shape {
 	if f.def.Breakdown != nil {
 		sh.GroupBy(IndicatorBreakdown, sh.Col(IndicatorBreakdown))
 	}
-	if f.def.Window > 0 {
-		sh.GroupBy(indicatorMonth, s.Calendar.monthsAgo(sh.Col(IndicatorAt)))
-	}
 	return sh
 }
-
-// indicatorMonth is the key of a timed indicator's records' months.
-const indicatorMonth = "at_month"
-
-// periodMeasure names a measure taken over every record, for the periods.
-func periodMeasure(name string) string { return name + "_all" }
 
 var (
 	indicatorNumeratorDesc = newDesc("indicator", "numerator",
@@ -262,9 +253,9 @@ func (f indicator) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 	}
 	out.headline(f.KPIs()[0], s, scores, f.grading(s))
 	if f.def.Window > 0 {
-		byMonthOf := totalsBy(sh, res, "site", indicatorMonth)
-		measure := func(name, site, ago string) float64 { return byMonthOf.Value(periodMeasure(name), site, ago) }
-		out.periodKPI(f.KPIs()[0], s, sh, res, byMonth(func(site, ago string) kpiScore {
+		bySite := totalsBy(sh, res, "site")
+		measure := func(name, site string, ago int) float64 { return bySite.Value(monthMeasure(name, ago), site) }
+		out.periodKPI(f.KPIs()[0], s, sh, res, byMonth(func(site string, ago int) kpiScore {
 			if ratio {
 				return kpiScore{num: measure(indicatorNum, site, ago), den: measure(indicatorDen, site, ago)}
 			}

@@ -35,21 +35,31 @@ func DefaultCalendar() Calendar {
 // alert levels are computed over (ICAO Doc 9859).
 const alertBaselineMonths = 12
 
-// months is how many months, the current one included, a family's records
-// are grouped into: enough for the month periods, the quarter periods
+// months is how many months, the current one included, a family counts
+// its records in: enough for the month periods, the quarter periods
 // wherever the current month falls in its quarter, and the alert levels'
 // baseline before the current month. It does not depend on the evaluation
 // time, as a shape is built once.
 func (c Calendar) months() int { return max(c.Months, 3*c.Quarters, alertBaselineMonths+1) }
 
-// monthsAgo is the grouping key that puts a record in its month by the time
-// t: "0" for the current month, up to months()-1; "" beyond, or with no t.
-func (c Calendar) monthsAgo(t records.Expr) records.Expr {
-	return records.MonthsAgo(c.Calendar, t, c.months())
+// monthOf derives, once per record, how many calendar months before the
+// current one the record's time t falls (records.MonthsAgo).
+func (c Calendar) monthOf(sh *records.Shape, name string, t records.Expr) records.Expr {
+	return sh.Derive(name, records.MonthsAgo(c.Calendar, t))
 }
 
-// monthKey is the value of the monthsAgo key for the month ago months back.
-func monthKey(ago int) string { return strconv.Itoa(ago) }
+// sumByMonth adds a measure per month of the period indicators: e summed
+// over the records whose month (a monthOf value) it is. Measures rather
+// than a grouping key, so that the family's groups do not multiply by
+// its months.
+func sumByMonth(sh *records.Shape, cal Calendar, name string, month, e records.Expr) {
+	for ago := range cal.months() {
+		sh.SumOf(monthMeasure(name, ago), records.When(records.Eq(month, records.Number(float64(ago))), e))
+	}
+}
+
+// monthMeasure names sumByMonth's measure of the month ago months back.
+func monthMeasure(name string, ago int) string { return name + "_month_" + strconv.Itoa(ago) }
 
 // Period granularities.
 const (
@@ -147,11 +157,11 @@ type periodScore func(site string, p period) kpiScore
 
 // byMonth scores a period as the sum of its months' scores: for what
 // happens at a time (a resolution, a test), counted in the month it happens.
-func byMonth(month func(site, ago string) kpiScore) periodScore {
+func byMonth(month func(site string, ago int) kpiScore) periodScore {
 	return func(site string, p period) kpiScore {
 		var sc kpiScore
 		for _, ago := range p.months {
-			m := month(site, monthKey(ago))
+			m := month(site, ago)
 			sc.num += m.num
 			sc.den += m.den
 		}
@@ -258,10 +268,10 @@ func each(values []string) [][]string {
 var none = [][]string{nil}
 
 // sumMonths adds up a count over a period's months.
-func sumMonths(p period, month func(ago string) float64) float64 {
+func sumMonths(p period, month func(ago int) float64) float64 {
 	var n float64
 	for _, ago := range p.months {
-		n += month(monthKey(ago))
+		n += month(ago)
 	}
 	return n
 }

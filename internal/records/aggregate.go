@@ -22,6 +22,7 @@ type Aggregator struct {
 	rejections []rejection
 	groups     map[string]*Group
 	keyBuf     []string
+	recBuf     Record
 	// hash is hashIdentity, unless a test weakens it.
 	hash func([]byte) idHash
 	// seeds are hashIdentity's, random per aggregator.
@@ -137,6 +138,13 @@ func (a *Aggregator) Add(rec Record) {
 	if reason := a.reject(rec); reason != "" {
 		a.AddRejected(reason)
 		return
+	}
+	if len(a.shape.Derived) > 0 {
+		a.recBuf = append(a.recBuf[:0], rec...)
+		for _, d := range a.shape.Derived {
+			a.recBuf = append(a.recBuf, d.Expr.Eval(a.recBuf, a.env))
+		}
+		rec = a.recBuf
 	}
 	for i, k := range a.shape.Keys {
 		a.keyBuf[i] = k.Expr.Eval(rec, a.env).S

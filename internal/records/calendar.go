@@ -2,7 +2,6 @@ package records
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/lib/pq"
@@ -93,12 +92,10 @@ func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
 type monthsAgo struct {
 	cal Calendar
 	t   Expr
-	n   int
 }
 
 func (m monthsAgo) SQL() string {
-	ago := "(" + m.cal.monthNumberSQL(now{}.SQL()) + " - " + m.cal.monthNumberSQL(timeSQL(m.t)) + ")"
-	return fmt.Sprintf("(CASE WHEN %s BETWEEN 0 AND %d THEN %s::text END)", ago, m.n-1, ago)
+	return "(" + m.cal.monthNumberSQL(now{}.SQL()) + " - " + m.cal.monthNumberSQL(timeSQL(m.t)) + ")::float8"
 }
 
 func (m monthsAgo) Eval(rec Record, env Env) Value {
@@ -106,18 +103,13 @@ func (m monthsAgo) Eval(rec Record, env Env) Value {
 	if t.Kind != KindTime {
 		return Value{}
 	}
-	ago := m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)
-	if ago < 0 || ago >= m.n {
-		return Value{}
-	}
-	return Str(strconv.Itoa(ago))
+	return Num(float64(m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)))
 }
 
-// MonthsAgo is, as text, how many calendar months before the evaluation
-// time's month t falls: "0" in the same month, "1" in the one before. It is
-// NULL when t is NULL, later than the evaluation time's month, or n months
-// or more before it, so that as a key it puts a record in one of n months.
-func MonthsAgo(cal Calendar, t Expr, n int) Expr { return monthsAgo{cal, t, n} }
+// MonthsAgo is how many calendar months before the evaluation time's month
+// t falls: 0 in the same month, 1 in the one before, -1 in the next; NULL
+// when t is NULL.
+func MonthsAgo(cal Calendar, t Expr) Expr { return monthsAgo{cal, t} }
 
 type monthEnd struct {
 	cal Calendar

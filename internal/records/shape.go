@@ -79,9 +79,12 @@ type Measure struct {
 // Shape says how a family turns its records into groups: which columns a
 // record has, which records to reject, and what to count per group.
 type Shape struct {
-	Columns  []Column
-	Checks   []Check
-	Keys     []Key
+	Columns []Column
+	Checks  []Check
+	Keys    []Key
+	// Derived are values computed once per accepted record, for keys and
+	// measures that read one many times (Derive).
+	Derived  []Key
 	Measures []Measure
 	// Identities are the record identities declared with Unique.
 	Identities []Identity
@@ -163,6 +166,17 @@ func (s *Shape) IdentityColumns() []bool {
 	}
 	return out
 }
+
+// Derive computes e once per accepted record, and returns the expression
+// that reads it: for a value that many measures read, such as a record's
+// month, so that it is computed once rather than once per measure. It is
+// NULL for a rejected record, so that no check may read it.
+func (s *Shape) Derive(name string, e Expr) Expr {
+	s.Derived = append(s.Derived, Key{name, e})
+	return col{name: derivedColumn(name), index: len(s.Columns) + len(s.Derived) - 1}
+}
+
+func derivedColumn(name string) string { return "sems_derived_" + name }
 
 // GroupBy adds a grouping key.
 func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }

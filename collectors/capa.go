@@ -103,6 +103,12 @@ var (
 		"Rolling window of the on-time closure share.")
 	capaDueSoonHorizonDesc = newDesc("capa", "due_soon_horizon_seconds",
 		"The due_soon option: how far ahead an open action counts as due soon.")
+	capaPeriodRaisedDesc = newPeriodDesc("capa", "period_raised",
+		"Actions raised in the period, by raised_at, per site.", "site")
+	capaPeriodOpenDesc = newPeriodDesc("capa", "period_open",
+		"Actions open at the end of the period (raised by then and not closed by then), per site; for the current period, open now.", "site")
+	capaPeriodOverdueDesc = newPeriodDesc("capa", "period_overdue",
+		"Actions open and past their due time at the end of the period, per site; for the current period, overdue now.", "site")
 )
 
 func (capa) Name() string { return "capa" }
@@ -118,7 +124,7 @@ func (capa) Columns() []records.Column {
 		{Name: "priority", Type: records.TypeEnum, Required: true, Doc: "Priority given when the action was raised.",
 			Allowed: []string{"high", "medium", "low"}},
 		{Name: "raised_at", Type: records.TypeTime, Required: true, Doc: "When the action was raised."},
-		{Name: "due_at", Type: records.TypeTime, Required: true, Doc: "When the action is due to be closed."},
+		{Name: "due_at", Type: records.TypeTime, Required: true, Deadline: true, Doc: "When the action is due to be closed. A date alone is due by the end of that day in the organisation's time zone."},
 		{Name: "closed_at", Type: records.TypeTime, Doc: "When the action was closed; empty (NULL) while it is open."},
 		{Name: "effectiveness_reviewed_at", Type: records.TypeTime, Doc: "When the closed action's effectiveness was reviewed; empty (NULL) until then."},
 	}
@@ -181,6 +187,19 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.CountIf("closed_in_window", inWindow)
 	sh.CountIf("closed_on_time_in_window", records.And(inWindow, records.Le(closed, due)))
 	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))
+	// The period indicators: actions by month raised, by month closed (and
+	// those closed on time), and open and overdue at each month's end.
+	countByMonth(sh, s.Calendar, "raised", s.Calendar.monthOf(sh, "raised_month", raised), nil)
+	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
+	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
+	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
+	openAt := func(end records.Expr) records.Expr {
+		return records.And(records.Le(raised, end), records.Or(open, records.Gt(closed, end)))
+	}
+	stateAtEnds(sh, s.Calendar, "open", openAt)
+	stateAtEnds(sh, s.Calendar, "overdue", func(end records.Expr) records.Expr {
+		return records.And(openAt(end), records.Lt(due, end))
+	})
 	return sh
 }
 
@@ -225,14 +244,38 @@ func (capa) Metrics(sh *records.Shape, res records.Result, s *Settings) []promet
 	out.gauge(capaWindowDesc, seconds(s.Options.(*capaOptions).Window))
 	out.gauge(capaDueSoonHorizonDesc, seconds(s.Options.(*capaOptions).DueSoon))
 	out.headline(capaKPI, s, scores, targetsGrading(s, func(t *capaTargets) RatioTarget { return t.ClosedOnTime }))
+	capaPeriods(&out, sh, res, s)
 	return out
+}
+
+// capaPeriods emits the period indicators: closures by the month of
+// closed_at, actions raised by the month of raised_at, and the actions
+// open and overdue at each period's end.
+func capaPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
+	bySite := totalsBy(sh, res, "site")
+	out.periodKPI(capaKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: bySite.Value(monthMeasure("closed_on_time", ago), site), den: bySite.Value(monthMeasure("closed", ago), site)}
+	}))
+	out.eachPeriod(capaPeriodRaisedDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
+		return sumMonths(p, func(ago int) float64 { return bySite.Value(monthMeasure("raised", ago), site) })
+	})
+	for _, st := range []struct {
+		desc  *prometheus.Desc
+		state string
+	}{{capaPeriodOpenDesc, "open"}, {capaPeriodOverdueDesc, "overdue"}} {
+		out.eachPeriod(st.desc, s, sh, res, none, func(site string, _ []string, p period) float64 {
+			return bySite.Value(stateMeasure(st.state, p.end), site)
+		})
+	}
 }
 
 func (capa) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{capaOpenDesc, capaOverdueDesc, capaDueSoonDesc, capaOverdueOldestDesc,
 		capaOverdueLongestDesc, capaRaisedDesc, capaClosedDesc, capaClosedOnTimeDesc, capaOnTimeRatioDesc,
-		capaAwaitingReviewDesc, capaThresholdDesc, capaWindowDesc, capaDueSoonHorizonDesc} {
+		capaAwaitingReviewDesc, capaThresholdDesc, capaWindowDesc, capaDueSoonHorizonDesc,
+		capaPeriodRaisedDesc, capaPeriodOpenDesc, capaPeriodOverdueDesc} {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

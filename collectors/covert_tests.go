@@ -78,6 +78,8 @@ var (
 		"Failed tests with no linked corrective action, conducted longer ago than the action grace period.", "site", "test_type")
 	covertGraceDesc = newDesc("covert_tests", "action_grace_seconds",
 		"How long a failed test may go without a linked corrective action before it is counted as lacking one.")
+	covertPeriodFailuresDesc = newPeriodDesc("covert_tests", "period_failures",
+		"Failed tests conducted in the period, by conducted_at, per site and cause of failure (the tests conducted and passed are the covert_test_pass KPI's period denominator and numerator).", "site", "failure_cause")
 )
 
 func (covertTests) Name() string { return "covert_tests" }
@@ -142,6 +144,9 @@ func (f covertTests) Shape(s *Settings) *records.Shape {
 	for i, w := range opts.Windows {
 		sh.CountIf(covertWindowMeasure(i), records.Le(age, records.Number(seconds(w))))
 	}
+	// The period indicators: tests by month conducted (by result and cause
+	// through the grouping).
+	countByMonth(sh, s.Calendar, "conducted", s.Calendar.monthOf(sh, "conducted_month", sh.Col("conducted_at")), nil)
 	sh.CountIf("without_action", records.And(failed, records.IsNull(sh.Col("linked_action_ref")),
 		records.Gt(age, records.Number(seconds(opts.ActionGrace)))))
 	return sh
@@ -210,13 +215,30 @@ func (covertTests) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 		scores[site] = sc
 	}
 	out.headline(covertTestsKPI, s, scores, targetsGrading(s, func(t *covertTestsTargets) RatioTarget { return t.Pass }))
+	covertPeriods(&out, sh, res, s)
 	return out
+}
+
+// covertPeriods emits the period indicators, by the month of conducted_at:
+// tests conducted and passed, and failures by cause.
+func covertPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
+	conducted := func(ago int) string { return monthMeasure("conducted", ago) }
+	bySite := totalsBy(sh, res, "site")
+	byResult := totalsBy(sh, res, "site", "result")
+	out.periodKPI(covertTestsKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: byResult.Value(conducted(ago), site, "pass"), den: bySite.Value(conducted(ago), site)}
+	}))
+	byCause := totalsBy(sh, res, "site", "failure_cause")
+	out.eachPeriod(covertPeriodFailuresDesc, s, sh, res, each(vocabulary(sh, "failure_cause")), func(site string, cause []string, p period) float64 {
+		return sumMonths(p, func(ago int) float64 { return byCause.Value(conducted(ago), site, cause[0]) })
+	})
 }
 
 func (covertTests) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{covertTotalDesc, covertInWindowDesc, covertPassRatioDesc,
-		covertFailuresDesc, covertNoActionDesc, covertGraceDesc} {
+		covertFailuresDesc, covertNoActionDesc, covertGraceDesc, covertPeriodFailuresDesc} {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

@@ -30,44 +30,17 @@ import (
 // demo configuration, must then expose byte-for-byte the same metrics
 // whichever source it reads.
 func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
-	server, err := pgtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	dsn, err := server.NewDatabase("equivalence")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	pg, err := source.OpenPostgres(dsn, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-
-	anchor := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	if err := demo.Generate().WriteCSV(dir, anchor); err != nil {
-		t.Fatal(err)
-	}
-	// An hour after the anchor, so that the demo's future-dated records stay
-	// in the future and every age is a whole number of seconds plus 3600.
-	now := anchor.Add(time.Hour)
-	sites := []string{"north", "south", "harbour", "valley"}
+	db, dsn := equivalenceDB(t)
+	pg := openSource(t, dsn)
+	_, now, dir := demoCSV(t, nil)
 	type collection struct {
-		f    collectors.Family
-		s    *collectors.Settings
-		file string
+		f collectors.Family
+		s *collectors.Settings
 	}
 	all := map[string]collection{}
 	for _, name := range collectors.Names() {
 		f, _ := collectors.Lookup(name)
-		all[name] = collection{f, collectors.DefaultSettings(f, sites), name + ".csv"}
+		all[name] = collection{f, collectors.DefaultSettings(f, demoSites)}
 	}
 	cfg, err := config.Load("../examples/demo.yml")
 	if err != nil {
@@ -75,46 +48,195 @@ func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 	}
 	for _, c := range cfg.Families {
 		if _, builtIn := all[c.Name]; !builtIn {
-			all[c.Name] = collection{c.Collector, c.Settings, c.File}
+			all[c.Name] = collection{c.Collector, c.Settings}
 		}
 	}
-
 	for name, c := range all {
 		t.Run(name, func(t *testing.T) {
-			f, s, file := c.f, c.s, c.file
-			shape := f.Shape(s)
-			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, file))
-
-			fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: file, Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fromDB, err := pg.Aggregate(context.Background(), source.Request{Shape: shape, Query: "SELECT * FROM " + name, Now: now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			shape := c.f.Shape(c.s)
+			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, name+".csv"), func(string) string { return "timestamptz" })
+			fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shape, now)
 			if fromCSV.Read() == 0 || len(fromCSV.Rejected()) == 0 {
 				t.Fatalf("the demo %s data should have accepted and rejected records: read %g, rejected %v", name, fromCSV.Read(), fromCSV.Rejected())
 			}
-			a, b := exposition(t, f, f.Metrics(shape, fromCSV, s)), exposition(t, f, f.Metrics(shape, fromDB, s))
-			if a != b {
-				t.Errorf("CSV and PostgreSQL metrics differ:\n%s", firstDifference(a, b))
-			}
-			if fmt.Sprint(fromCSV.Rejected()) != fmt.Sprint(fromDB.Rejected()) {
-				t.Errorf("rejected: CSV %v, PostgreSQL %v", fromCSV.Rejected(), fromDB.Rejected())
-			}
+			sameMetrics(t, c.f, c.s, shape, fromCSV, fromDB)
 		})
 	}
 }
 
-// copyCSV creates a table typed as the contract and copies the file into it,
-// an empty cell becoming NULL.
-func copyCSV(t *testing.T, db *sql.DB, table string, cols []records.Column, path string) {
+// TestPeriodsAgreeInTheOrganisationsCalendar reads the demo dataset, every
+// fifth row's times cut to a date alone (and every training expiry), in a
+// Europe/London calendar whose financial year starts in April: from CSV, and
+// from PostgreSQL text columns (training's expires_at a date column) in a
+// default session and then in sessions whose time zone is neither UTC nor
+// London's. All three must give byte-identical metrics.
+func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
+	db, dsn := equivalenceDB(t)
+	pg := openSource(t, dsn)
+	_, now, dir := demoCSV(t, func(column string, i int, cell string) string {
+		if (i%5 == 0 || column == dateColumn) && len(cell) > 10 && cell[4] == '-' && cell[10] == 'T' {
+			return cell[:10]
+		}
+		return cell
+	})
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]*collectors.Settings{}
+	shapes := map[string]*records.Shape{}
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		s := collectors.DefaultSettings(f, demoSites)
+		s.Calendar.Zone, s.Calendar.FirstMonth = london, time.April
+		settings[name], shapes[name] = s, f.Shape(s)
+		copyCSV(t, db, name, shapes[name].Columns, filepath.Join(dir, name+".csv"), func(c string) string {
+			if name+"."+c == dateColumn {
+				return "date"
+			}
+			return "text"
+		})
+	}
+	check := func(t *testing.T, pg *source.Postgres) {
+		for _, name := range collectors.Names() {
+			t.Run(name, func(t *testing.T) {
+				f, _ := collectors.Lookup(name)
+				fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shapes[name], now)
+				sameMetrics(t, f, settings[name], shapes[name], fromCSV, fromDB)
+			})
+		}
+	}
+	t.Run("default session", func(t *testing.T) { check(t, pg) })
+	if _, err := db.Exec("ALTER DATABASE equivalence SET TimeZone = 'Pacific/Chatham'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("session in another zone", func(t *testing.T) { check(t, openSource(t, dsn)) })
+}
+
+var demoSites = []string{"north", "south", "harbour", "valley"}
+
+// dateColumn is the demo column the calendar test holds as PostgreSQL dates.
+const dateColumn = "training.expires_at"
+
+func equivalenceDB(t *testing.T) (*sql.DB, string) {
 	t.Helper()
-	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeTime: "timestamptz", records.TypeNumber: "float8"}
+	server, err := pgtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(server.Close)
+	dsn, err := server.NewDatabase("equivalence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openDB(t, dsn), dsn
+}
+
+func openDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openSource(t *testing.T, dsn string) *source.Postgres {
+	t.Helper()
+	pg, err := source.OpenPostgres(dsn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	return pg
+}
+
+// demoCSV writes the demo dataset as CSV files, each cell of a data row
+// passed through edit (given the row's number) when it is not nil, and
+// returns the anchor, the evaluation time and the directory.
+func demoCSV(t *testing.T, edit func(column string, row int, cell string) string) (time.Time, time.Time, string) {
+	t.Helper()
+	anchor := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	if err := demo.Generate().WriteCSV(dir, anchor); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+		for _, file := range files {
+			rewriteCSV(t, file, edit)
+		}
+	}
+	// An hour after the anchor, so that the demo's future-dated records stay
+	// in the future and every age is a whole number of seconds plus 3600.
+	return anchor, anchor.Add(time.Hour), dir
+}
+
+func rewriteCSV(t *testing.T, file string, edit func(column string, row int, cell string) string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range rows[1:] {
+		for j := range row {
+			row[j] = edit(strings.TrimSuffix(filepath.Base(file), ".csv")+"."+rows[0][j], i, row[j])
+		}
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := csv.NewWriter(out)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func aggregateBoth(t *testing.T, pg *source.Postgres, dir, name string, shape *records.Shape, now time.Time) (records.Result, records.Result) {
+	t.Helper()
+	fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: name + ".csv", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDB, err := pg.Aggregate(context.Background(), source.Request{Shape: shape, Query: "SELECT * FROM " + name, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fromCSV, fromDB
+}
+
+func sameMetrics(t *testing.T, f collectors.Family, s *collectors.Settings, shape *records.Shape, fromCSV, fromDB records.Result) {
+	t.Helper()
+	a, b := exposition(t, f, f.Metrics(shape, fromCSV, s)), exposition(t, f, f.Metrics(shape, fromDB, s))
+	if a != b {
+		t.Errorf("CSV and PostgreSQL metrics differ:\n%s", firstDifference(a, b))
+	}
+	if fmt.Sprint(fromCSV.Rejected()) != fmt.Sprint(fromDB.Rejected()) {
+		t.Errorf("rejected: CSV %v, PostgreSQL %v", fromCSV.Rejected(), fromDB.Rejected())
+	}
+}
+
+// copyCSV creates a table typed as the contract, each time column of the
+// type timeType gives it, and copies the file into it, an empty cell
+// becoming NULL.
+func copyCSV(t *testing.T, db *sql.DB, table string, cols []records.Column, path string, timeType func(column string) string) {
+	t.Helper()
+	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeNumber: "float8"}
 	var defs, names []string
 	for _, c := range cols {
-		defs = append(defs, pq.QuoteIdentifier(c.Name)+" "+types[c.Type])
+		typ, ok := types[c.Type]
+		if !ok {
+			typ = timeType(c.Name)
+		}
+		defs = append(defs, pq.QuoteIdentifier(c.Name)+" "+typ)
 		names = append(names, c.Name)
 	}
 	if _, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", pq.QuoteIdentifier(table), strings.Join(defs, ", "))); err != nil {

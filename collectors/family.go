@@ -48,15 +48,20 @@ type Settings struct {
 	Targets    any
 	// SiteTargets holds, for every site, the organisation-wide targets with
 	// that site's overrides applied.
-	SiteTargets map[string]any
+	SiteTargets map[string]any // Calendar is the organisation's calendar: the zone of date-only values
+	// and the periods of the period indicators.
+	Calendar Calendar
 }
 
 // ColumnsWith returns the contract with vocabularies from the settings: the
 // configured sites for the site column, the configured or default values for
-// the other enum columns.
+// the other enum columns; and with time columns read in the calendar's zone.
 func (s *Settings) ColumnsWith(f Family) []records.Column {
 	cols := slices.Clone(f.Columns())
 	for i, c := range cols {
+		if c.Type == records.TypeTime {
+			cols[i].Zone = s.Calendar.Zone
+		}
 		if c.Type != records.TypeEnum {
 			continue
 		}
@@ -107,6 +112,7 @@ func DefaultSettings(f Family, sites []string) *Settings {
 		Options:     f.NewOptions(),
 		Targets:     f.NewTargets(),
 		SiteTargets: map[string]any{},
+		Calendar:    DefaultCalendar(),
 	}
 	for _, site := range sites {
 		s.SiteTargets[site] = f.NewTargets()

@@ -47,32 +47,15 @@ func collect(t *testing.T, f Family, s *Settings, csvText string) (map[string]fl
 }
 
 // expect compares selected samples with hand-computed values.
-func expect(t *testing.T, got map[string]float64, want map[string]float64) {
+func expect(t *testing.T, got, want map[string]float64) {
 	t.Helper()
-	for k, v := range want {
-		g, ok := got[k]
-		switch {
-		case !ok:
-			t.Errorf("missing sample %s (want %g)", k, v)
-		case !closeTo(g, v):
-			t.Errorf("%s = %g, want %g", k, g, v)
-		}
-	}
+	promtest.Expect(t, got, want)
 }
 
 // expectAbsent checks that no sample with that key exists.
 func expectAbsent(t *testing.T, got map[string]float64, keys ...string) {
 	t.Helper()
-	for _, k := range keys {
-		if v, ok := got[k]; ok {
-			t.Errorf("unexpected sample %s = %g", k, v)
-		}
-	}
-}
-
-func closeTo(a, b float64) bool {
-	d := a - b
-	return d < 1e-9 && d > -1e-9
+	promtest.ExpectAbsent(t, got, keys...)
 }
 
 func testSettings(f Family, sites ...string) *Settings { return DefaultSettings(f, sites) }

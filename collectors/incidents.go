@@ -3,7 +3,9 @@ package collectors
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +92,20 @@ var (
 		"Time within which a security incident of this severity should be resolved at this site.", "site", "severity")
 	incidentsWindowDesc = newDesc("incidents", "window_seconds",
 		"Rolling window over which resolutions count towards the within-target share.")
+	incidentsPeriodReportedDesc = newPeriodDesc("incidents", "period_reported",
+		"Security incidents reported in the period, by the time they were reported (reported_at), per site and severity.", "site", "severity")
+	incidentsAlertLevelDesc = newDesc("incidents", "reported_alert_level",
+		"Statistical alert level of the monthly number of incidents reported at a site (ICAO Doc 9859): the mean plus level (1, 2, 3) population standard deviations of the counts of the 12 complete calendar months before the current one, from the records' reported_at.", "site", "level")
+	incidentsBaselineMeanDesc = newDesc("incidents", "reported_monthly_mean",
+		"Mean monthly number of incidents reported at a site over the 12 complete calendar months before the current one, from the records: the base of the alert levels.", "site")
+	incidentsBaselineSDDesc = newDesc("incidents", "reported_monthly_stddev",
+		"Population standard deviation of the monthly number of incidents reported at a site over the 12 complete calendar months before the current one, from the records.", "site")
+	orgIncidentsAlertLevelDesc = newDesc("incidents", "organisation_reported_alert_level",
+		"Statistical alert level of the monthly number of incidents reported across the organisation (ICAO Doc 9859): the mean plus level (1, 2, 3) population standard deviations of the organisation's counts of the 12 complete calendar months before the current one.", "level")
+	orgIncidentsBaselineMeanDesc = newDesc("incidents", "organisation_reported_monthly_mean",
+		"Mean monthly number of incidents reported across the organisation over the 12 complete calendar months before the current one, from the records.")
+	orgIncidentsBaselineSDDesc = newDesc("incidents", "organisation_reported_monthly_stddev",
+		"Population standard deviation of the monthly number of incidents reported across the organisation over the 12 complete calendar months before the current one, from the records.")
 )
 
 func (incidents) Name() string { return "incidents" }
@@ -237,6 +253,12 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	}
 	sh.CountIf("resolved_in_window", inWindow)
 	sh.CountIf("resolved_in_window_within_target", records.And(inWindow, records.Le(duration, target)))
+	// The period indicators: reports by month of report, resolutions (and
+	// those within target) by month of resolution.
+	countByMonth(sh, s.Calendar, "reported", s.Calendar.monthOf(sh, "reported_month", reported), nil)
+	resolvedMonth := s.Calendar.monthOf(sh, "resolved_month", resolved)
+	countByMonth(sh, s.Calendar, "resolved", resolvedMonth, nil)
+	countByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth, sh.Derive("within_target", records.Le(duration, target)))
 	return sh
 }
 
@@ -290,14 +312,63 @@ func (incidents) Metrics(sh *records.Shape, res records.Result, s *Settings) []p
 	}
 	out.gauge(incidentsWindowDesc, seconds(opts.Window))
 	out.headline(incidentsKPI, s, scores, targetsGrading(s, func(t *incidentsTargets) RatioTarget { return t.WithinTarget }))
+	incidentsPeriods(&out, sh, res, s)
 	return out
+}
+
+// incidentsPeriods emits the period indicators: resolutions by the month
+// of resolved_at, reports by the month of reported_at, and the alert levels
+// of the monthly report counts.
+func incidentsPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Settings) {
+	bySite := totalsBy(sh, res, "site")
+	out.periodKPI(incidentsKPI, s, sh, res, byMonth(func(site string, ago int) kpiScore {
+		return kpiScore{num: bySite.Value(monthMeasure("resolved_within_target", ago), site), den: bySite.Value(monthMeasure("resolved", ago), site)}
+	}))
+	bySeverity := totalsBy(sh, res, "site", "severity")
+	out.eachPeriod(incidentsPeriodReportedDesc, s, sh, res, each(vocabulary(sh, "severity")), func(site string, sev []string, p period) float64 {
+		return sumMonths(p, func(ago int) float64 { return bySeverity.Value(monthMeasure("reported", ago), site, sev[0]) })
+	})
+	org := make([]float64, alertBaselineMonths)
+	for _, site := range s.Sites {
+		counts := make([]float64, alertBaselineMonths)
+		for i := range counts {
+			counts[i] = bySite.Value(monthMeasure("reported", i+1), site)
+			org[i] += counts[i]
+		}
+		out.alertLevels(incidentsAlertLevelDesc, incidentsBaselineMeanDesc, incidentsBaselineSDDesc, counts, site)
+	}
+	out.alertLevels(orgIncidentsAlertLevelDesc, orgIncidentsBaselineMeanDesc, orgIncidentsBaselineSDDesc, org)
+}
+
+// alertLevels emits the ICAO Doc 9859 statistical alert levels of monthly
+// counts: their mean plus 1, 2 and 3 population standard deviations, and
+// the mean and standard deviation themselves, which the alert rules use
+// for their minimum-volume guard.
+func (m *metricsOut) alertLevels(level, mean, sd *prometheus.Desc, counts []float64, labels ...string) {
+	var sum, squares float64
+	for _, c := range counts {
+		sum += c
+	}
+	mu := sum / float64(len(counts))
+	for _, c := range counts {
+		squares += (c - mu) * (c - mu)
+	}
+	sigma := math.Sqrt(squares / float64(len(counts)))
+	m.gauge(mean, mu, labels...)
+	m.gauge(sd, sigma, labels...)
+	for _, n := range []int{1, 2, 3} {
+		m.gauge(level, mu+float64(n)*sigma, append(slices.Clone(labels), strconv.Itoa(n))...)
+	}
 }
 
 func (incidents) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{incidentsReportedDesc, incidentsOpenDesc, incidentsOverTargetDesc,
 		incidentsOldestDesc, incidentsDurationDesc, incidentsInWindowDesc, incidentsWithinDesc,
-		incidentsRatioDesc, incidentsTargetDesc, incidentsWindowDesc} {
+		incidentsRatioDesc, incidentsTargetDesc, incidentsWindowDesc, incidentsPeriodReportedDesc,
+		incidentsAlertLevelDesc, incidentsBaselineMeanDesc, incidentsBaselineSDDesc,
+		orgIncidentsAlertLevelDesc, orgIncidentsBaselineMeanDesc, orgIncidentsBaselineSDDesc} {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

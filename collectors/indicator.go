@@ -167,27 +167,35 @@ func (f indicator) Shape(s *Settings) *records.Shape {
 	// counted is a record's contribution to the current value: all of it,
 	// or, with a window, NULL once its time is out of the window.
 	counted := func(e records.Expr) records.Expr { return e }
+	// With a time, each measure is taken within the window, for the current
+	// value, and per month, for the periods.
+	measure := func(name string, e records.Expr) { sh.SumOf(name, counted(e)) }
 	if f.def.Window > 0 {
 		rejectFuture(sh, IndicatorAt)
 		inWindow := records.Le(records.SecondsSince(sh.Col(IndicatorAt)), records.Number(f.def.Window.Seconds()))
 		counted = func(e records.Expr) records.Expr { return records.When(inWindow, e) }
+		month := s.Calendar.monthOf(sh, "at_month", sh.Col(IndicatorAt))
+		measure = func(name string, e records.Expr) {
+			sh.SumOf(name, counted(e))
+			sumByMonth(sh, s.Calendar, name, month, e)
+		}
 	}
 	one := records.Number(1)
 	switch f.def.Measure {
 	case MeasureShare:
-		sh.SumOf(indicatorNum, counted(records.If(sh.Col(IndicatorMet), one, records.Number(0))))
-		sh.SumOf(indicatorDen, counted(one))
+		measure(indicatorNum, records.If(sh.Col(IndicatorMet), one, records.Number(0)))
+		measure(indicatorDen, one)
 	case MeasureRatio:
 		num, den := sh.Col(IndicatorNumerator), sh.Col(IndicatorDenominator)
 		sh.Reject("negative_"+IndicatorNumerator, records.Lt(num, records.Number(0)))
 		sh.Reject("negative_"+IndicatorDenominator, records.Lt(den, records.Number(0)))
 		sh.Reject(IndicatorNumerator+"_above_"+IndicatorDenominator, records.Gt(num, den))
-		sh.SumOf(indicatorNum, counted(num))
-		sh.SumOf(indicatorDen, counted(den))
+		measure(indicatorNum, num)
+		measure(indicatorDen, den)
 	case MeasureCount:
-		sh.SumOf(indicatorTotal, counted(one))
+		measure(indicatorTotal, one)
 	case MeasureSum:
-		sh.SumOf(indicatorTotal, counted(sh.Col(IndicatorValue)))
+		measure(indicatorTotal, sh.Col(IndicatorValue))
 	}
 	sh.GroupBy("site", sh.Col("site"))
 	if f.def.Breakdown != nil {
@@ -244,6 +252,16 @@ func (f indicator) Metrics(sh *records.Shape, res records.Result, s *Settings) [
 		out.gauge(indicatorWindowDesc, f.def.Window.Seconds(), kpi)
 	}
 	out.headline(f.KPIs()[0], s, scores, f.grading(s))
+	if f.def.Window > 0 {
+		bySite := totalsBy(sh, res, "site")
+		measure := func(name, site string, ago int) float64 { return bySite.Value(monthMeasure(name, ago), site) }
+		out.periodKPI(f.KPIs()[0], s, sh, res, byMonth(func(site string, ago int) kpiScore {
+			if ratio {
+				return kpiScore{num: measure(indicatorNum, site, ago), den: measure(indicatorDen, site, ago)}
+			}
+			return kpiScore{num: measure(indicatorTotal, site, ago)}
+		}))
+	}
 	return out
 }
 
@@ -273,4 +291,5 @@ func (indicator) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

@@ -85,7 +85,7 @@ func (training) Columns() []records.Column {
 			Allowed: []string{"security_awareness", "sems_induction", "insider_threat", "incident_reporting",
 				"screening_certification", "access_control", "emergency_response", "sems_leadership"}},
 		{Name: "completed_at", Type: records.TypeTime, Doc: "When the course was last completed. NULL: never completed."},
-		{Name: "expires_at", Type: records.TypeTime, Doc: "When that completion expires. NULL: it does not expire. Ignored while `completed_at` is NULL."},
+		{Name: "expires_at", Type: records.TypeTime, Deadline: true, Doc: "When that completion expires. NULL: it does not expire. Ignored while `completed_at` is NULL. A date alone is valid until the end of that day in the organisation's time zone."},
 	}
 }
 
@@ -113,6 +113,11 @@ func (f training) Shape(s *Settings) *records.Shape {
 	// a completion the expiry means nothing.
 	sh.GroupBy("state", records.If(records.IsNull(completed), records.Text(trainingNeverCompleted),
 		records.If(records.Le(expires, records.Now()), records.Text(trainingExpired), records.Text(trainingCurrent))))
+	// Reconstructed: current at a period's end if the latest completion was
+	// made by then and had not expired by then.
+	stateAtEnds(sh, s.Calendar, trainingCurrent, func(end records.Expr) records.Expr {
+		return records.And(records.Le(completed, end), records.Or(records.IsNull(expires), records.Gt(expires, end)))
+	})
 	sh.CountIf("expiring_soon", records.And(
 		records.Not(records.IsNull(completed)),
 		records.Gt(expires, records.Now()),
@@ -146,6 +151,10 @@ func (training) Metrics(sh *records.Shape, res records.Result, s *Settings) []pr
 	}
 	out.gauge(trainingHorizonDesc, seconds(s.Options.(*trainingOptions).ExpiringWithin))
 	out.headline(trainingKPI, s, scores, targetsGrading(s, func(t *trainingTargets) RatioTarget { return t.Current }))
+	bySite := totalsBy(sh, res, "site")
+	out.periodKPI(trainingKPI, s, sh, res, atEnd(func(site string, ago int) kpiScore {
+		return kpiScore{num: bySite.Value(stateMeasure(trainingCurrent, ago), site), den: bySite.Count(site)}
+	}))
 	return out
 }
 
@@ -154,4 +163,5 @@ func (training) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	describeKPI(ch)
+	describePeriodKPI(ch)
 }

@@ -58,6 +58,7 @@ var labelValue = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 type Config struct {
 	File     string
 	Sites    []string
+	Calendar collectors.Calendar
 	Sources  map[string]*Source
 	Families []*Family
 }
@@ -112,6 +113,7 @@ type Family struct {
 type file struct {
 	Sites       []string              `yaml:"sites"`
 	MinInterval model.Duration        `yaml:"min_interval"`
+	Calendar    *Calendar             `yaml:"calendar"`
 	Sources     map[string]*Source    `yaml:"sources"`
 	Families    map[string]*Family    `yaml:"families"`
 	Indicators  map[string]*Indicator `yaml:"indicators"`
@@ -166,7 +168,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if f.MinInterval < model.Duration(DefaultMinInterval) {
 		d.errorf(lookup(doc, "min_interval"), "min_interval must be at least %s, got %s", DefaultMinInterval, f.MinInterval)
 	}
-	c := &Config{File: path, Sites: f.Sites, Sources: f.Sources}
+	c := &Config{File: path, Sites: f.Sites, Sources: f.Sources, Calendar: d.checkCalendar(doc, f.Calendar)}
 	d.checkSites(doc, f.Sites)
 	d.checkSources(doc, filepath.Dir(path), f.Sources)
 	if len(f.Families) == 0 && len(f.Indicators) == 0 {
@@ -384,6 +386,7 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 		}
 	}
 	s := collectors.DefaultSettings(coll, c.Sites)
+	s.Calendar = c.Calendar
 	d.checkVocabulary(at("vocabulary"), path, fam.Vocabulary, contract, s)
 	d.decodeSettings(n, path, fam, s, c.Sites)
 	if v, ok := coll.(collectors.SettingsValidator); ok && len(d.errs) == before {

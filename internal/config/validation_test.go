@@ -73,6 +73,12 @@ func TestValidationErrorsNameFileLineAndProblem(t *testing.T) {
 		{"target for an unknown severity", "    options: {window: 90d}\n", "    options: {window: 90d}\n    targets:\n      resolution: {urgent: 1h}\n", "source: db", `"urgent" is not a severity`},
 		{"wrong type", "sites: [north, south]", "sites: north", "sites:", "cannot unmarshal"},
 		{"control character", "    file: equipment.csv\n", "    file: \"equipment\x01.csv\"\n", "equipment\x01", "control characters are not allowed"},
+		{"unknown time zone", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  time_zone: Europe/Londres\n", "time_zone:", `"Europe/Londres" is not an IANA time zone name`},
+		{"host time zone", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  time_zone: Local\n", "time_zone:", "Local depends on the host"},
+		{"financial year not a month", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  financial_year_start: 4\n", "financial_year_start:", `"4" is not a month`},
+		{"no months", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  months: 0\n", "months:", "calendar.months: between 1 and 60, got 0"},
+		{"too many quarters", "sites: [north, south]\n", "sites: [north, south]\ncalendar: {quarters: 40}\n", "calendar:", "calendar.quarters: between 1 and 20, got 40"},
+		{"unknown calendar key", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  timezone: UTC\n", "timezone:", "timezone"},
 		{"invalid UTF-8", "    file: equipment.csv\n", "    file: equipment\xff.csv\n", "equipment\xff", "UTF-8"},
 	}
 	for _, tc := range cases {

@@ -1,12 +1,15 @@
 // Package promtest flattens gathered metrics into "name{label="value",...}"
-// keys, the form tests compare against hand-computed values.
+// keys, the form tests compare against hand-computed values, and compares
+// them.
 package promtest
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
+	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -59,4 +62,32 @@ func Key(name string, labels []*dto.LabelPair, extra ...string) string {
 	}
 	slices.Sort(pairs)
 	return name + "{" + strings.Join(pairs, ",") + "}"
+}
+
+// Sample is the key of a sample named name with the labels given as name,
+// value pairs, as Flatten writes it.
+func Sample(name string, labels ...string) string { return Key(name, nil, labels...) }
+
+// Expect compares selected samples with hand-computed values, to 1e-9.
+func Expect(t testing.TB, got, want map[string]float64) {
+	t.Helper()
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		g, ok := got[k]
+		switch v := want[k]; {
+		case !ok:
+			t.Errorf("missing sample %s (want %g)", k, v)
+		case math.Abs(g-v) >= 1e-9:
+			t.Errorf("%s = %g, want %g", k, g, v)
+		}
+	}
+}
+
+// ExpectAbsent checks that no sample with any of these keys exists.
+func ExpectAbsent(t testing.TB, got map[string]float64, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if v, ok := got[k]; ok {
+			t.Errorf("unexpected sample %s = %g", k, v)
+		}
+	}
 }

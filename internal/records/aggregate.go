@@ -22,6 +22,7 @@ type Aggregator struct {
 	rejections []rejection
 	groups     map[string]*Group
 	keyBuf     []string
+	recBuf     Record
 	// hash is hashIdentity, unless a test weakens it.
 	hash func([]byte) idHash
 	// seeds are hashIdentity's, random per aggregator.
@@ -138,18 +139,32 @@ func (a *Aggregator) Add(rec Record) {
 		a.AddRejected(reason)
 		return
 	}
+	if len(a.shape.Derived) > 0 {
+		a.recBuf = append(a.recBuf[:0], rec...)
+		for _, d := range a.shape.Derived {
+			a.recBuf = append(a.recBuf, d.Expr.Eval(a.recBuf, a.env))
+		}
+		rec = a.recBuf
+	}
 	for i, k := range a.shape.Keys {
 		a.keyBuf[i] = k.Expr.Eval(rec, a.env).S
 	}
 	id := strings.Join(a.keyBuf, "\x00")
 	g, ok := a.groups[id]
 	if !ok {
-		g = &Group{Keys: slices.Clone(a.keyBuf), Values: nanSlice(len(a.shape.Measures))}
+		g = &Group{Keys: slices.Clone(a.keyBuf), Values: a.shape.initialValues()}
 		a.groups[id] = g
 	}
 	g.Count++
 	for i, m := range a.shape.Measures {
-		if v := m.Expr.Eval(rec, a.env); v.Kind == KindNumber {
+		v := m.Expr.Eval(rec, a.env)
+		if m.Agg == Count {
+			if v.truth() {
+				g.Values[i]++
+			}
+			continue
+		}
+		if v.Kind == KindNumber {
 			g.Values[i] = Combine(m.Agg, g.Values[i], v.F)
 		}
 	}
@@ -191,7 +206,9 @@ func (a *Aggregator) Result() Result {
 	for _, g := range a.groups {
 		out = append(out, *g)
 	}
-	return NewResult(out)
+	res := NewResult(out)
+	res.Now = a.env.Now
+	return res
 }
 
 // NewResult sorts groups into the order every backend returns them in.
@@ -209,6 +226,18 @@ func nanSlice(n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
 		v[i] = math.NaN()
+	}
+	return v
+}
+
+// initialValues are an accepted group's measures before its first record:
+// NaN, "no value", but 0 for a count, as PostgreSQL's count() gives.
+func (s *Shape) initialValues() []float64 {
+	v := make([]float64, len(s.Measures))
+	for i, m := range s.Measures {
+		if m.Agg != Count {
+			v[i] = math.NaN()
+		}
 	}
 	return v
 }

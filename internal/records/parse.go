@@ -16,7 +16,26 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
+}
+
+// dateLayout is a date alone: the whole of that day in the column's zone
+// (DateValue).
+const dateLayout = "2006-01-02"
+
+// DateValue is the instant a date-only value of the column stands for: the
+// first instant of the day in the column's zone, or for a deadline the last
+// (to the microsecond, PostgreSQL's precision), so that an action closed at
+// 14:00 on its due day is on time and training valid until today is current
+// all day.
+func (c Column) DateValue(year int, month time.Month, day int) time.Time {
+	zone := c.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	if c.Deadline {
+		return time.Date(year, month, day+1, 0, 0, 0, 0, zone).Add(-time.Microsecond)
+	}
+	return time.Date(year, month, day, 0, 0, 0, 0, zone)
 }
 
 // ParseCell reads a text cell as a value of the column's type, normalised as
@@ -44,6 +63,9 @@ func ParseCell(c Column, raw string) Value {
 			if t, err := time.Parse(layout, raw); err == nil {
 				return Time(t)
 			}
+		}
+		if d, err := time.Parse(dateLayout, raw); err == nil {
+			return Time(c.DateValue(d.Date()))
 		}
 		return Value{Kind: KindInvalid}
 	}

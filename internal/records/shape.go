@@ -36,6 +36,14 @@ type Column struct {
 	Allowed []string
 	// Doc says what the column means, for the record contract in docs/.
 	Doc string
+	// Zone is the time zone of a time column's date-only values (a cell of
+	// the form 2006-01-02, or a PostgreSQL date): the whole of that day in
+	// it. nil is UTC.
+	Zone *time.Location
+	// Deadline makes a date-only value the last instant of its day (a due
+	// date, an expiry: "until the end of the day"), rather than its first
+	// (an event on that day).
+	Deadline bool
 }
 
 // Check rejects a record for Reason when Bad is TRUE.
@@ -58,10 +66,15 @@ type Agg uint8
 const (
 	Sum Agg = iota
 	Max
+	// Count counts the accepted records whose expression is TRUE: 0, not
+	// NaN, when none is. PostgreSQL counts with a FILTER, cheaper than
+	// summing a CASE.
+	Count
 )
 
 // Measure is a numeric expression aggregated per group; NULL values are skipped
-// and a group with no non-NULL value has NaN.
+// and a group with no non-NULL value has NaN. A Count's expression is a
+// condition.
 type Measure struct {
 	Name string
 	Agg  Agg
@@ -71,9 +84,12 @@ type Measure struct {
 // Shape says how a family turns its records into groups: which columns a
 // record has, which records to reject, and what to count per group.
 type Shape struct {
-	Columns  []Column
-	Checks   []Check
-	Keys     []Key
+	Columns []Column
+	Checks  []Check
+	Keys    []Key
+	// Derived are values computed once per accepted record, for keys and
+	// measures that read one many times (Derive).
+	Derived  []Key
 	Measures []Measure
 	// Identities are the record identities declared with Unique.
 	Identities []Identity
@@ -156,6 +172,17 @@ func (s *Shape) IdentityColumns() []bool {
 	return out
 }
 
+// Derive computes e once per accepted record, and returns the expression
+// that reads it: for a value that many measures read, such as a record's
+// month, so that it is computed once rather than once per measure. It is
+// NULL for a rejected record, so that no check may read it.
+func (s *Shape) Derive(name string, e Expr) Expr {
+	s.Derived = append(s.Derived, Key{name, e})
+	return col{name: derivedColumn(name), index: len(s.Columns) + len(s.Derived) - 1}
+}
+
+func derivedColumn(name string) string { return "sems_derived_" + name }
+
 // GroupBy adds a grouping key.
 func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }
 
@@ -163,7 +190,7 @@ func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name,
 func (s *Shape) SumOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Sum, e}) }
 func (s *Shape) MaxOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Max, e}) }
 func (s *Shape) CountIf(name string, cond Expr) {
-	s.SumOf(name, If(cond, Number(1), Number(0)))
+	s.Measures = append(s.Measures, Measure{name, Count, cond})
 }
 
 // KeyIndex and MeasureIndex find a key or measure by name.
@@ -293,6 +320,9 @@ type Result struct {
 	// CanWrite is whether the database role read through can write, nil
 	// for a source without one.
 	CanWrite *bool
+	// Now is the evaluation time the records were aggregated at: the
+	// periods of the family's period indicators are counted back from it.
+	Now time.Time
 }
 
 // Read is the number of records read, accepted or not.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -25,7 +26,8 @@ func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }
 // The layers, innermost first: the record query; its columns normalised as
 // the CSV reader normalises a cell; for each identity, the number of records
 // that share it (a window count, the cheapest way measured; see
-// docs/benchmarks.md); the rejection reason; the groups. OFFSET 0 keeps
+// docs/benchmarks.md); the rejection reason; the derived values, if any;
+// the groups. OFFSET 0 keeps
 // PostgreSQL from inlining the reason into every expression that reads it:
 // it is computed once per record, and the few groups are then hashed.
 func (s *Shape) AggregateSQL(query string, present func(column string) bool) (string, error) {
@@ -38,7 +40,7 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		} else if c.Required {
 			missing = append(missing, c.Name)
 		}
-		norm[i] = normalizeSQL(c.Type, src) + " AS " + pq.QuoteIdentifier(c.Name)
+		norm[i] = normalizeSQL(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
 	}
 	if len(missing) > 0 {
 		return "", fmt.Errorf("record query does not return required column(s) %s", strings.Join(missing, ", "))
@@ -66,6 +68,11 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 	}
 	selects = append(selects, "count(*)::float8")
 	for _, m := range s.Measures {
+		if m.Agg == Count {
+			// A rejected group has no value, as for the other measures.
+			selects = append(selects, fmt.Sprintf("(CASE WHEN %s THEN count(*) FILTER (WHERE %s AND %s) END)::float8", accepted, accepted, m.Expr.SQL()))
+			continue
+		}
 		fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
 		selects = append(selects, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
 	}
@@ -88,9 +95,17 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		}
 		recs = fmt.Sprintf("(SELECT r.*, %s\n    FROM %s AS r)", strings.Join(counts, ", "), recs)
 	}
-	return fmt.Sprintf("SELECT %s\nFROM (SELECT r.*, %s AS %s\n  FROM %s AS r\n  OFFSET 0) AS r\nGROUP BY %s",
-		strings.Join(selects, ", "), reject.String(), RejectColumn,
-		recs, strings.Join(groupBy, ", ")), nil
+	from := fmt.Sprintf("(SELECT r.*, %s AS %s\n  FROM %s AS r\n  OFFSET 0) AS r", reject.String(), RejectColumn, recs)
+	if len(s.Derived) > 0 {
+		// Computed once per record, after the reason, and kept from being
+		// inlined into every measure that reads them.
+		derived := make([]string, len(s.Derived))
+		for i, d := range s.Derived {
+			derived[i] = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", accepted, d.Expr.SQL(), pq.QuoteIdentifier(derivedColumn(d.Name)))
+		}
+		from = fmt.Sprintf("(SELECT r.*, %s\n  FROM %s\n  OFFSET 0) AS r", strings.Join(derived, ", "), from)
+	}
+	return fmt.Sprintf("SELECT %s\nFROM %s\nGROUP BY %s", strings.Join(selects, ", "), from, strings.Join(groupBy, ", ")), nil
 }
 
 // trimmed are the characters trimmed from both ends of a text cell, in SQL
@@ -105,19 +120,47 @@ const trimmedSQL = `E' \t\n\x0B\f\r'`
 // text trimmed with empty meaning NULL, enums lower-cased, the rest cast.
 // Text is compared byte by byte (COLLATE "C"), as Go compares strings, and
 // lower-cased in ASCII only, whatever the database's locale.
-func normalizeSQL(t Type, src string) string {
+func normalizeSQL(c Column, src string) string {
 	text := "NULLIF(btrim(" + src + "::text COLLATE \"C\", " + trimmedSQL + "), '')"
-	switch t {
+	switch c.Type {
 	case TypeEnum:
 		return "lower(" + text + ")"
 	case TypeBool:
 		return src + "::boolean"
 	case TypeTime:
-		return src + "::timestamptz"
+		return readTimeSQL(c, src, text)
 	case TypeNumber:
 		return src + "::float8"
 	}
 	return text
+}
+
+// readTimeSQL reads a time column. A date alone, a date column or text of
+// the form 2006-01-02, is the whole of that day in the column's zone, as
+// Column.DateValue makes it; anything else is a timestamp, read in the
+// session's time zone (UTC) when it has none. The column's type, the same
+// in every row, picks the branch, so that a timestamp column costs no text
+// conversion.
+func readTimeSQL(c Column, src, text string) string {
+	zone := c.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	whole := func(date string) string {
+		if c.Deadline {
+			date = "(" + date + " + 1)"
+		}
+		at := "(" + date + "::timestamp AT TIME ZONE " + pq.QuoteLiteral(zone.String()) + ")"
+		if c.Deadline {
+			at = "(" + at + " - interval '1 microsecond')"
+		}
+		return at
+	}
+	typ := "pg_typeof(" + src + ")"
+	return "(CASE WHEN " + typ + " IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype) THEN " + src + "::timestamptz" +
+		" WHEN " + typ + " = 'date'::regtype THEN " + whole(src+"::date") +
+		" WHEN " + text + " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN " + whole("("+text+")::date") +
+		" ELSE " + src + "::timestamptz END)"
 }
 
 // TrimQuery strips the white space, semicolons and line comments that end a

@@ -233,7 +233,7 @@ func TestDuplicatesAgreeWithPostgres(t *testing.T) {
 					goText = got.S
 				}
 				var pg sql.NullString
-				if err := db.QueryRow("SELECT "+normalizeSQL(typ, "$1::text"), raw).Scan(&pg); err != nil {
+				if err := db.QueryRow("SELECT "+normalizeSQL(Column{Type: typ}, "$1::text"), raw).Scan(&pg); err != nil {
 					t.Fatal(err)
 				}
 				pgText := "NULL"

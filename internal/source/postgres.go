@@ -102,6 +102,7 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
 	res.CanWrite = &canWrite
+	res.Now = req.Now
 	return res, nil
 }
 

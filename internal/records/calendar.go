@@ -1,0 +1,137 @@
+package records
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Calendar is the organisation's calendar: the time zone its months, quarters
+// and days are counted in, and the month its financial year starts.
+type Calendar struct {
+	Zone *time.Location
+	// FirstMonth starts the financial year, and so its quarters.
+	FirstMonth time.Month
+}
+
+// UTC is the default calendar: months and days in UTC, the financial year
+// the calendar year.
+var UTC = Calendar{Zone: time.UTC, FirstMonth: time.January}
+
+func (c Calendar) zone() *time.Location {
+	if c.Zone == nil {
+		return time.UTC
+	}
+	return c.Zone
+}
+
+// zoneSQL is the calendar's zone as a PostgreSQL string constant. Go and
+// PostgreSQL each read the IANA name from their own time zone database.
+func (c Calendar) zoneSQL() string { return pq.QuoteLiteral(c.zone().String()) }
+
+// MonthNumber numbers the months of the calendar, consecutively: year*12 +
+// month - 1 of t in the calendar's zone.
+func (c Calendar) MonthNumber(t time.Time) int {
+	t = t.In(c.zone())
+	return t.Year()*12 + int(t.Month()) - 1
+}
+
+// MonthStart is the first instant of the month numbered m.
+func (c Calendar) MonthStart(m int) time.Time {
+	return time.Date(floorDiv(m, 12), time.Month(floorMod(m, 12)+1), 1, 0, 0, 0, 0, c.zone())
+}
+
+// MonthLabel names the month numbered m: 2026-10.
+func (c Calendar) MonthLabel(m int) string {
+	return fmt.Sprintf("%04d-%02d", floorDiv(m, 12), floorMod(m, 12)+1)
+}
+
+// QuarterOf numbers the quarter of the financial year that the month
+// numbered m falls in, consecutively.
+func (c Calendar) QuarterOf(m int) int { return floorDiv(m-c.offset(), 3) }
+
+// QuarterFirstMonth is the number of the first month of quarter q.
+func (c Calendar) QuarterFirstMonth(q int) int { return 3*q + c.offset() }
+
+// QuarterLabel names quarter q: 2026-Q3 when the financial year is the
+// calendar year; otherwise FY2026-Q1, the financial year named by the
+// calendar year it starts in (FY2026-Q1 is April to June 2026 for a year
+// starting in April, FY2026-Q4 January to March 2027).
+func (c Calendar) QuarterLabel(q int) string {
+	if c.offset() == 0 {
+		return fmt.Sprintf("%04d-Q%d", floorDiv(q, 4), floorMod(q, 4)+1)
+	}
+	return fmt.Sprintf("FY%04d-Q%d", floorDiv(q, 4), floorMod(q, 4)+1)
+}
+
+// offset is the number of months from January to the financial year's start.
+func (c Calendar) offset() int {
+	if c.FirstMonth == 0 {
+		return 0
+	}
+	return int(c.FirstMonth) - 1
+}
+
+// monthNumberSQL is MonthNumber of a timestamptz in SQL.
+func (c Calendar) monthNumberSQL(t string) string {
+	local := "(" + t + " AT TIME ZONE " + c.zoneSQL() + ")"
+	return "(date_part('year', " + local + ")::int * 12 + date_part('month', " + local + ")::int - 1)"
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
+
+type monthsAgo struct {
+	cal Calendar
+	t   Expr
+}
+
+func (m monthsAgo) SQL() string {
+	return "(" + m.cal.monthNumberSQL(now{}.SQL()) + " - " + m.cal.monthNumberSQL(timeSQL(m.t)) + ")::float8"
+}
+
+func (m monthsAgo) Eval(rec Record, env Env) Value {
+	t := m.t.Eval(rec, env)
+	if t.Kind != KindTime {
+		return Value{}
+	}
+	return Num(float64(m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)))
+}
+
+// MonthsAgo is how many calendar months before the evaluation time's month
+// t falls: 0 in the same month, 1 in the one before, -1 in the next; NULL
+// when t is NULL.
+func MonthsAgo(cal Calendar, t Expr) Expr { return monthsAgo{cal, t} }
+
+type monthEnd struct {
+	cal Calendar
+	ago int
+}
+
+func (m monthEnd) SQL() string {
+	if m.ago == 0 {
+		return now{}.SQL()
+	}
+	z := m.cal.zoneSQL()
+	return fmt.Sprintf("((date_trunc('month', %s AT TIME ZONE %s) - interval '%d months') AT TIME ZONE %s)", now{}.SQL(), z, m.ago-1, z)
+}
+
+func (m monthEnd) Eval(_ Record, env Env) Value {
+	if m.ago == 0 {
+		return Time(env.Now)
+	}
+	return Time(m.cal.MonthStart(m.cal.MonthNumber(env.Now) - m.ago + 1))
+}
+
+// MonthEnd is the end of the month ago calendar months before the
+// evaluation time's, as the first instant of the month after it; for the
+// current month (ago 0), which has not ended, the evaluation time.
+func MonthEnd(cal Calendar, ago int) Expr { return monthEnd{cal, ago} }

@@ -25,6 +25,7 @@ var capaKPI = KPI{
 	Title:       "Corrective actions closed on time",
 	Description: "Share of the corrective and preventive actions closed in the review window (90 days by default) that were closed by their due date.",
 	Unit:        UnitRatio,
+	Periods:     true,
 }
 
 func (capa) KPIs() []KPI { return []KPI{capaKPI} }

@@ -27,6 +27,7 @@ var covertTestsKPI = KPI{
 	Title:       "Security tests passed",
 	Description: "Share of the covert and other security tests of the last 90 days (the first configured window) that were passed.",
 	Unit:        UnitRatio,
+	Periods:     true,
 }
 
 func (covertTests) KPIs() []KPI { return []KPI{covertTestsKPI} }

@@ -30,6 +30,7 @@ var incidentsKPI = KPI{
 	Title:       "Incidents resolved on time",
 	Description: "Share of the incidents resolved in the review window (90 days by default) that were resolved within the target time for their severity.",
 	Unit:        UnitRatio,
+	Periods:     true,
 }
 
 func (incidents) KPIs() []KPI { return []KPI{incidentsKPI} }

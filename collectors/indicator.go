@@ -124,7 +124,7 @@ func (f indicator) Name() string { return f.def.Name }
 func (f indicator) KPIs() []KPI {
 	return []KPI{{
 		Name: f.def.Name, Family: f.def.Name, Title: f.def.Title, Description: f.def.Description,
-		Unit: f.def.Unit, Direction: f.def.Direction, TrendOnly: f.def.TrendOnly,
+		Unit: f.def.Unit, Direction: f.def.Direction, TrendOnly: f.def.TrendOnly, Periods: f.def.Window > 0,
 	}}
 }
 

@@ -67,6 +67,10 @@ type KPI struct {
 	// fixed target invites doing the minimum, and ICAO that a target on
 	// reporting volumes discourages reporting.
 	TrendOnly bool
+	// Periods is whether the records give the KPI's values by calendar
+	// period (sems_kpi_period_*): they need a time. A KPI without (the
+	// equipment's current status) has its trend on Prometheus history only.
+	Periods bool
 }
 
 // RatioTarget is the pair of thresholds of a ratio KPI where higher is better:
@@ -95,8 +99,8 @@ func (t RatioTarget) RAG(ratio float64) int { return HigherIsBetter.RAG(ratio, t
 // roll-up sums them rather than averaging ratios.
 var (
 	kpiInfoDesc = prometheus.NewDesc(prometheus.BuildFQName(Namespace, "kpi", "info"),
-		"What each headline KPI is: the family that computes it, its title and description, its unit (ratio: a 0-1 share in sems_kpi_ratio; any other: a total in sems_kpi_value), which way it improves, and whether it is tracked for trend only (no target, no RAG). Always 1. From the configuration: served from start-up, whatever the state of the family's collections.",
-		[]string{"kpi", "family", "title", "description", "unit", "direction", "trend_only"}, nil)
+		"What each headline KPI is: the family that computes it, its title and description, its unit (ratio: a 0-1 share in sems_kpi_ratio; any other: a total in sems_kpi_value), which way it improves, whether it is tracked for trend only (no target, no RAG), and whether the records give it by calendar period (sems_kpi_period_*). Always 1. From the configuration: served from start-up, whatever the state of the family's collections.",
+		[]string{"kpi", "family", "title", "description", "unit", "direction", "trend_only", "periods"}, nil)
 	kpiRatioDesc = newDesc("kpi", "ratio",
 		"Headline KPI of a family per site, 0-1, from the latest scheduled collection.", "kpi", "site")
 	kpiNumeratorDesc = newDesc("kpi", "numerator",
@@ -136,7 +140,8 @@ func describeKPI(ch chan<- *prometheus.Desc) {
 func KPIInfo(f Family) []prometheus.Metric {
 	var out metricsOut
 	for _, k := range f.KPIs() {
-		out.gauge(kpiInfoDesc, 1, k.Name, k.Family, k.Title, k.Description, string(k.Unit), k.Direction.String(), strconv.FormatBool(k.TrendOnly))
+		out.gauge(kpiInfoDesc, 1, k.Name, k.Family, k.Title, k.Description, string(k.Unit), k.Direction.String(),
+			strconv.FormatBool(k.TrendOnly), strconv.FormatBool(k.Periods))
 	}
 	return out
 }

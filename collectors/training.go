@@ -24,6 +24,7 @@ var trainingKPI = KPI{
 	Title:       "Security training up to date",
 	Description: "Share of the required security training, over all staff and courses, that is completed and not expired.",
 	Unit:        UnitRatio,
+	Periods:     true,
 }
 
 func (training) KPIs() []KPI { return []KPI{trainingKPI} }

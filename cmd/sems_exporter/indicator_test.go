@@ -103,8 +103,8 @@ func TestIndicatorInYAMLAlone(t *testing.T) {
 		`sems_kpi_organisation_rag_status{kpi="patrols_completed"}`:                 collectors.RAGAmber,
 		`sems_kpi_value{kpi="perimeter_checks",site="north"}`:                       3,
 		`sems_kpi_organisation_value{kpi="perimeter_checks"}`:                       4,
-		`sems_kpi_info{description="Share of the perimeter patrols due that were completed.",direction="higher_is_better",family="patrols_completed",kpi="patrols_completed",title="Patrols completed",trend_only="false",unit="ratio"}`: 1,
-		`sems_kpi_info{description="Checks of the perimeter fence made by staff.",direction="higher_is_better",family="perimeter_checks",kpi="perimeter_checks",title="Perimeter checks",trend_only="true",unit="records"}`:              1,
+		`sems_kpi_info{description="Share of the perimeter patrols due that were completed.",direction="higher_is_better",family="patrols_completed",kpi="patrols_completed",periods="false",title="Patrols completed",trend_only="false",unit="ratio"}`: 1,
+		`sems_kpi_info{description="Checks of the perimeter fence made by staff.",direction="higher_is_better",family="perimeter_checks",kpi="perimeter_checks",periods="false",title="Perimeter checks",trend_only="true",unit="records"}`:              1,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {

@@ -27,6 +27,12 @@ var (
 		`sems_kpi_info{unit="ratio"}`}
 	totalKPIs = kpiSet{"total_kpi", "The KPIs that are totals (a count, minutes...), from the exporter's sems_kpi_info.",
 		`sems_kpi_info{unit!="ratio"}`}
+	// The Board's shares: those the records give by calendar period, and
+	// those they hold only as they are now, whose trend is Prometheus's.
+	periodShareKPIs = kpiSet{"period_kpi", "The KPIs that are shares and that the records give by calendar period, from the exporter's sems_kpi_info.",
+		`sems_kpi_info{unit="ratio", periods="true"}`}
+	liveShareKPIs = kpiSet{"live_kpi", "The KPIs that are shares and that the records hold only as they are now, from the exporter's sems_kpi_info.",
+		`sems_kpi_info{unit="ratio", periods="false"}`}
 	// The configured indicators with a breakdown; their texts are the
 	// breakdowns' titles.
 	ratioBreakdowns = kpiSet{"breakdown_kpi", "The configured share and ratio indicators with a breakdown, from sems_indicator_breakdown_info.",

@@ -532,7 +532,14 @@ func table(title, unit, description, sortBy string, columns []string, queries ..
 	}
 	p := panel("table", title, unit, description, queries...).withOptions(tableOptions(sortBy))
 	p.custom("align", "auto").custom("cellOptions", map[string]any{"type": "auto"}).custom("inspect", false)
-	if len(queries) > 1 {
+	return p.tabulate(columns)
+}
+
+// tabulate merges the panel's table-format queries into one row per label
+// set and names and orders the columns: columns pairs a field ("site",
+// "Value #A") with its header. Every other field is left out.
+func (p *Panel) tabulate(columns []string) *Panel {
+	if len(p.Targets) > 1 {
 		p.transform("merge", map[string]any{})
 	}
 	rename, order := map[string]any{}, map[string]any{}
@@ -545,6 +552,50 @@ func table(title, unit, description, sortBy string, columns []string, queries ..
 		"indexByName":   order,
 		"renameByName":  rename,
 	})
+}
+
+// barChart is a bar per row of its merged table-format queries, along the
+// x field (a period): columns as for a table, the x field first. Only the
+// columns named are drawn.
+func barChart(title, unit, description string, columns []string, queries ...query) *Panel {
+	for i := range queries {
+		queries[i].Table = true
+	}
+	p := panel("barchart", title, unit, description, queries...).withOptions(map[string]any{
+		"barRadius":           0,
+		"barWidth":            0.8,
+		"fullHighlight":       false,
+		"groupWidth":          0.7,
+		"legend":              map[string]any{"calcs": []string{}, "displayMode": "list", "placement": "bottom", "showLegend": true},
+		"orientation":         "auto",
+		"showValue":           "never",
+		"stacking":            "none",
+		"tooltip":             map[string]any{"hideZeros": false, "mode": "multi", "sort": "none"},
+		"xField":              columns[1],
+		"xTickLabelMaxLength": 0,
+		"xTickLabelRotation":  0,
+		"xTickLabelSpacing":   0,
+	})
+	p.FieldConfig.Defaults.Min = ptr(0.0)
+	p.custom("fillOpacity", 80).custom("lineWidth", 1).custom("gradientMode", "none")
+	p.tabulate(columns)
+	// Only the named columns: a label the queries carry is no bar.
+	return p.transform("filterFieldsByName", map[string]any{"include": map[string]any{"names": namesOf(columns)}})
+}
+
+// namesOf lists the fields of a columns list.
+func namesOf(columns []string) []string {
+	var out []string
+	for i := 0; i+1 < len(columns); i += 2 {
+		out = append(out, columns[i+1])
+	}
+	return out
+}
+
+// outlined draws a field's bars as outlines: a level to compare with,
+// not an amount.
+func outlined(colour string) []Property {
+	return []Property{fixedColor(colour), {ID: "custom.fillOpacity", Value: 0}, {ID: "custom.lineWidth", Value: 2}}
 }
 
 // matrix is a table of one instant query's values with a row per rowField
@@ -598,7 +649,10 @@ func (l *layout) row(ps ...*Panel) {
 // sites is the site filter of every per-site query.
 const sites = `site=~"$site"`
 
+// joinMatchers writes label matchers as a selector's braces hold them.
+func joinMatchers(ms []string) string { return strings.Join(ms, ", ") }
+
 // sel writes a selector with the site filter and extra matchers.
 func sel(metric string, matchers ...string) string {
-	return metric + "{" + strings.Join(append(matchers, sites), ", ") + "}"
+	return metric + "{" + joinMatchers(append(matchers, sites)) + "}"
 }

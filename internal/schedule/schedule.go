@@ -65,7 +65,7 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			s.sources[name] = source.CSV{Dir: sc.Directory}
 		}
 	}
-	var fams []snapshot.Family
+	var fams []snapshot.Part
 	for _, f := range cfg.Families {
 		j := &job{
 			fam:    f,
@@ -76,7 +76,7 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			now:    time.Now,
 		}
 		s.jobs = append(s.jobs, j)
-		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
+		fams = append(fams, snapshot.Part{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
 			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector)})
 	}
 	snap.Configure(fams)

@@ -34,7 +34,7 @@ var (
 func filled(t testing.TB, v float64) *Snapshot {
 	t.Helper()
 	s := New()
-	s.Configure([]Family{
+	s.Configure([]Part{
 		{Name: "equipment", Source: "db", Reasons: []string{"missing_site"}, Interval: time.Minute},
 		{Name: "training", Source: "csv", Interval: time.Hour},
 	})
@@ -260,7 +260,7 @@ func TestHandlerEncodesOncePerChange(t *testing.T) {
 		t.Fatalf("after an hour unscraped the variants are %v", slices.Collect(maps.Keys(variants())))
 	}
 
-	s.Configure([]Family{{Name: "equipment", Source: "db", Interval: time.Minute}})
+	s.Configure([]Part{{Name: "equipment", Source: "db", Interval: time.Minute}})
 	if b := body(t, get(t, h, "", "")); bytes.Contains(b, []byte(`family="training"`)) {
 		t.Fatalf("a family dropped by a reload is still served:\n%s", b)
 	}

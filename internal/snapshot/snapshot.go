@@ -15,8 +15,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// Family describes a configured family to the snapshot.
-type Family struct {
+// Part describes to the snapshot one collection it holds the values of:
+// a family's, or a configured indicator's.
+type Part struct {
 	Name, Source string
 	// Reasons is every reason a record can be rejected for, so that a
 	// reason with no rejected records reads 0 rather than being absent.
@@ -36,7 +37,7 @@ type Family struct {
 }
 
 type state struct {
-	Family
+	Part
 	// indicators are the family's metrics, gathered once when collected.
 	indicators  []*dto.MetricFamily
 	lastSuccess time.Time
@@ -68,7 +69,7 @@ func New() *Snapshot { return &Snapshot{families: map[string]*state{}} }
 // Configure sets the configured families. A family configured before keeps
 // its last values and counters, unless what they stand on has changed; a
 // family no longer configured is dropped.
-func (s *Snapshot) Configure(fams []Family) {
+func (s *Snapshot) Configure(fams []Part) {
 	s.mu.Lock()
 	next := make(map[string]*state, len(fams))
 	for _, f := range fams {
@@ -81,7 +82,7 @@ func (s *Snapshot) Configure(fams []Family) {
 			// and targets, would be served as the new configuration's.
 			st = &state{runs: st.runs, fails: st.fails}
 		}
-		st.Family = f
+		st.Part = f
 		next[f.Name] = st
 	}
 	s.families = next

@@ -27,9 +27,9 @@ func largeSnapshot(b *testing.B) (*Snapshot, *prometheus.Registry, int) {
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	spec := dataset.Spec{Scale: 0.1, Seed: 1, Now: now}
 	snap := New()
-	var fams []Family
+	var fams []Part
 	for _, name := range collectors.Names() {
-		fams = append(fams, Family{Name: name, Source: "security_db", Interval: time.Minute})
+		fams = append(fams, Part{Name: name, Source: "security_db", Interval: time.Minute})
 	}
 	snap.Configure(fams)
 	var all []prometheus.Metric

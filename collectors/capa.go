@@ -189,12 +189,10 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))
 	// The period indicators: actions by month raised, by month closed (and
 	// those closed on time), and open and overdue at each month's end.
-	one := records.Number(1)
-	sumByMonth(sh, s.Calendar, "raised", s.Calendar.monthOf(sh, "raised_month", raised), one)
+	countByMonth(sh, s.Calendar, "raised", s.Calendar.monthOf(sh, "raised_month", raised), nil)
 	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
-	sumByMonth(sh, s.Calendar, "closed", closedMonth, one)
-	sumByMonth(sh, s.Calendar, "closed_on_time", closedMonth,
-		sh.Derive("closed_on_time", records.If(records.Le(closed, due), one, records.Number(0))))
+	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
+	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
 	openAt := func(end records.Expr) records.Expr {
 		return records.And(records.Le(raised, end), records.Or(open, records.Gt(closed, end)))
 	}

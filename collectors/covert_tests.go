@@ -146,7 +146,7 @@ func (f covertTests) Shape(s *Settings) *records.Shape {
 	}
 	// The period indicators: tests by month conducted (by result and cause
 	// through the grouping).
-	sumByMonth(sh, s.Calendar, "conducted", s.Calendar.monthOf(sh, "conducted_month", sh.Col("conducted_at")), records.Number(1))
+	countByMonth(sh, s.Calendar, "conducted", s.Calendar.monthOf(sh, "conducted_month", sh.Col("conducted_at")), nil)
 	sh.CountIf("without_action", records.And(failed, records.IsNull(sh.Col("linked_action_ref")),
 		records.Gt(age, records.Number(seconds(opts.ActionGrace)))))
 	return sh

@@ -255,12 +255,10 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	sh.CountIf("resolved_in_window_within_target", records.And(inWindow, records.Le(duration, target)))
 	// The period indicators: reports by month of report, resolutions (and
 	// those within target) by month of resolution.
-	one := records.Number(1)
-	sumByMonth(sh, s.Calendar, "reported", s.Calendar.monthOf(sh, "reported_month", reported), one)
+	countByMonth(sh, s.Calendar, "reported", s.Calendar.monthOf(sh, "reported_month", reported), nil)
 	resolvedMonth := s.Calendar.monthOf(sh, "resolved_month", resolved)
-	sumByMonth(sh, s.Calendar, "resolved", resolvedMonth, one)
-	sumByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth,
-		sh.Derive("within_target", records.If(records.Le(duration, target), one, records.Number(0))))
+	countByMonth(sh, s.Calendar, "resolved", resolvedMonth, nil)
+	countByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth, sh.Derive("within_target", records.Le(duration, target)))
 	return sh
 }
 

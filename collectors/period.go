@@ -58,7 +58,20 @@ func sumByMonth(sh *records.Shape, cal Calendar, name string, month, e records.E
 	}
 }
 
-// monthMeasure names sumByMonth's measure of the month ago months back.
+// countByMonth adds a measure per month of the period indicators: the
+// records whose month (a monthOf value) it is and for which cond holds
+// (every one of them, when cond is nil).
+func countByMonth(sh *records.Shape, cal Calendar, name string, month, cond records.Expr) {
+	for ago := range cal.months() {
+		in := records.Eq(month, records.Number(float64(ago)))
+		if cond != nil {
+			in = records.And(in, cond)
+		}
+		sh.CountIf(monthMeasure(name, ago), in)
+	}
+}
+
+// monthMeasure names the measure of the month ago months back.
 func monthMeasure(name string, ago int) string { return name + "_month_" + strconv.Itoa(ago) }
 
 // Period granularities.

@@ -152,12 +152,19 @@ func (a *Aggregator) Add(rec Record) {
 	id := strings.Join(a.keyBuf, "\x00")
 	g, ok := a.groups[id]
 	if !ok {
-		g = &Group{Keys: slices.Clone(a.keyBuf), Values: nanSlice(len(a.shape.Measures))}
+		g = &Group{Keys: slices.Clone(a.keyBuf), Values: a.shape.initialValues()}
 		a.groups[id] = g
 	}
 	g.Count++
 	for i, m := range a.shape.Measures {
-		if v := m.Expr.Eval(rec, a.env); v.Kind == KindNumber {
+		v := m.Expr.Eval(rec, a.env)
+		if m.Agg == Count {
+			if v.truth() {
+				g.Values[i]++
+			}
+			continue
+		}
+		if v.Kind == KindNumber {
 			g.Values[i] = Combine(m.Agg, g.Values[i], v.F)
 		}
 	}
@@ -219,6 +226,18 @@ func nanSlice(n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
 		v[i] = math.NaN()
+	}
+	return v
+}
+
+// initialValues are an accepted group's measures before its first record:
+// NaN, "no value", but 0 for a count, as PostgreSQL's count() gives.
+func (s *Shape) initialValues() []float64 {
+	v := make([]float64, len(s.Measures))
+	for i, m := range s.Measures {
+		if m.Agg != Count {
+			v[i] = math.NaN()
+		}
 	}
 	return v
 }

@@ -66,10 +66,15 @@ type Agg uint8
 const (
 	Sum Agg = iota
 	Max
+	// Count counts the accepted records whose expression is TRUE: 0, not
+	// NaN, when none is. PostgreSQL counts with a FILTER, cheaper than
+	// summing a CASE.
+	Count
 )
 
 // Measure is a numeric expression aggregated per group; NULL values are skipped
-// and a group with no non-NULL value has NaN.
+// and a group with no non-NULL value has NaN. A Count's expression is a
+// condition.
 type Measure struct {
 	Name string
 	Agg  Agg
@@ -185,7 +190,7 @@ func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name,
 func (s *Shape) SumOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Sum, e}) }
 func (s *Shape) MaxOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Max, e}) }
 func (s *Shape) CountIf(name string, cond Expr) {
-	s.SumOf(name, If(cond, Number(1), Number(0)))
+	s.Measures = append(s.Measures, Measure{name, Count, cond})
 }
 
 // KeyIndex and MeasureIndex find a key or measure by name.

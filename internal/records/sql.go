@@ -68,6 +68,11 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 	}
 	selects = append(selects, "count(*)::float8")
 	for _, m := range s.Measures {
+		if m.Agg == Count {
+			// A rejected group has no value, as for the other measures.
+			selects = append(selects, fmt.Sprintf("(CASE WHEN %s THEN count(*) FILTER (WHERE %s AND %s) END)::float8", accepted, accepted, m.Expr.SQL()))
+			continue
+		}
 		fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
 		selects = append(selects, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
 	}

@@ -45,7 +45,7 @@ func (c Calendar) months() int { return max(c.Months, 3*c.Quarters, alertBaselin
 // monthOf derives, once per record, how many calendar months before the
 // current one the record's time t falls (records.MonthsAgo).
 func (c Calendar) monthOf(sh *records.Shape, name string, t records.Expr) records.Expr {
-	return sh.Derive(name, records.MonthsAgo(c.Calendar, t))
+	return sh.Derive(name, records.MonthsAgo(c.Calendar, t, c.months()))
 }
 
 // sumByMonth adds a measure per month of the period indicators: e summed

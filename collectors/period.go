@@ -139,7 +139,7 @@ const periodHelp = " Computed from the records, per calendar period of the organ
 
 var (
 	kpiPeriodNumeratorDesc = newPeriodDesc("kpi", "period_numerator",
-		"Numerator of a ratio KPI per site and period: what sems_kpi_numerator counts over the review window, counted over the period instead (for training_current, reconstructed as at the period's end: see docs/metrics.md).", "kpi", "site")
+		"Numerator of a ratio KPI per site and period: what sems_kpi_numerator counts over the review window, counted over the period instead. training_current's is reconstructed as at the period's end from each requirement's latest completion and expiry, which cannot know a completion since replaced, a requirement added later or a person who has left (docs/metrics.md).", "kpi", "site")
 	kpiPeriodDenominatorDesc = newPeriodDesc("kpi", "period_denominator",
 		"Denominator of a ratio KPI per site and period; 0 when the site had nothing to measure in it, and then it has no ratio.", "kpi", "site")
 	kpiPeriodRatioDesc = newPeriodDesc("kpi", "period_ratio",

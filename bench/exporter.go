@@ -38,6 +38,8 @@ type exporter struct {
 	url string
 	cmd *exec.Cmd
 	log *syncbuf.Buffer
+	// exited is closed when the process has ended.
+	exited chan struct{}
 }
 
 func startExporter(bin, config, dsn string, env []string) (*exporter, error) {
@@ -47,26 +49,36 @@ func startExporter(bin, config, dsn string, env []string) (*exporter, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	e := &exporter{url: "http://" + addr, log: &syncbuf.Buffer{}}
+	e := &exporter{url: "http://" + addr, log: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	e.cmd = exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr)
 	e.cmd.Env = append(append(os.Environ(), env...), dsnEnv+"="+dsn)
 	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
 	if err := e.cmd.Start(); err != nil {
 		return nil, err
 	}
+	go func() { _ = e.cmd.Wait(); close(e.exited) }()
 	return e, nil
 }
 
 // stop ends the process: SIGINT, then SIGKILL if it has not exited in 10 s.
 func (e *exporter) stop() {
 	_ = e.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = e.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-e.exited:
 	case <-time.After(10 * time.Second):
 		_ = e.cmd.Process.Kill()
-		<-done
+		<-e.exited
+	}
+}
+
+// gone reports an exporter that has exited, a refused configuration say,
+// with its log: waiting on it would only time out.
+func (e *exporter) gone() error {
+	select {
+	case <-e.exited:
+		return e.fail(fmt.Errorf("the exporter exited"))
+	default:
+		return nil
 	}
 }
 
@@ -173,6 +185,9 @@ func (e *exporter) each(ctx context.Context, client *http.Client, family string,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.gone(); err != nil {
+			return err
+		}
 		body, err := scrapeText(ctx, client, e.url)
 		if err == nil {
 			mfs, err := parseText(body)
@@ -215,6 +230,9 @@ func (e *exporter) waitCollected(ctx context.Context, client *http.Client, famil
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := e.gone(); err != nil {
 			return nil, err
 		}
 		if body, err := scrapeText(ctx, client, e.url); err == nil {

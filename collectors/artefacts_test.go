@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/exampledata"
 	"github.com/sems-exporter/sems_exporter/internal/metricsdoc"
 	"github.com/sems-exporter/sems_exporter/internal/records"
-	"github.com/sems-exporter/sems_exporter/internal/sourcesystem"
 )
 
 // TestEveryFamilyHasItsArtefacts lists, for each registered family, every
@@ -45,14 +45,11 @@ func TestEveryFamilyHasItsArtefacts(t *testing.T) {
 				missing = append(missing, "docs/metrics.md entry for "+m)
 			}
 		}
-		if _, ok := sourcesystem.Lookup(name); !ok {
-			missing = append(missing, "its example data (a table of the example source system)")
+		if e, ok := exampledata.Lookup(name); !ok || e.Bench == nil {
+			missing = append(missing, "its example data, with benchmark records: internal/exampledata/"+name+".go")
 		}
-		if !demo[name] {
-			missing = append(missing, "a families."+name+" entry in examples/demo.yml")
-		}
-		if !postgres[name] {
-			missing = append(missing, "a families."+name+" entry in examples/postgres.yml")
+		if !demo[name] || !postgres[name] {
+			missing = append(missing, "its entries in examples/demo.yml and examples/postgres.yml: go generate ./examples")
 		}
 		if !strings.Contains(string(manager), "sems_"+name+"_") {
 			missing = append(missing, "a panel of its own metrics on the Security Manager dashboard (dashboards/generate)")

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/records"
@@ -25,19 +26,19 @@ import (
 
 // TestPostgresAndCSVGiveIdenticalMetrics loads the demo dataset into CSV
 // files and, from those very files, into PostgreSQL tables typed as the
-// record contracts say; every family must then expose byte-for-byte the same
-// metrics whichever source it reads.
+// record contracts say; every family, and every configured indicator of the
+// demo configuration, must then expose byte-for-byte the same metrics
+// whichever source it reads.
 func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 	db, dsn := equivalenceDB(t)
 	pg := openSource(t, dsn)
 	_, now, dir := demoCSV(t, nil)
-	for _, name := range collectors.Names() {
+	for name, c := range demoCollections(t) {
 		t.Run(name, func(t *testing.T) {
-			f, _ := collectors.Lookup(name)
-			s := collectors.DefaultSettings(f, demoSites)
+			f, s := c.f, c.s
 			shape := f.Shape(s)
-			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, name+".csv"), func(string) string { return "timestamptz" })
-			fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shape, now)
+			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, c.file), func(string) string { return "timestamptz" })
+			fromCSV, fromDB := aggregateBoth(t, pg, dir, name, c.file, shape, now)
 			if fromCSV.Read() == 0 || len(fromCSV.Rejected()) == 0 {
 				t.Fatalf("the demo %s data should have accepted and rejected records: read %g, rejected %v", name, fromCSV.Read(), fromCSV.Rejected())
 			}
@@ -65,14 +66,12 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings := map[string]*collectors.Settings{}
+	collections := demoCollections(t)
 	shapes := map[string]*records.Shape{}
-	for _, name := range collectors.Names() {
-		f, _ := collectors.Lookup(name)
-		s := collectors.DefaultSettings(f, demoSites)
-		s.Calendar.Zone, s.Calendar.FirstMonth = london, time.April
-		settings[name], shapes[name] = s, f.Shape(s)
-		copyCSV(t, db, name, shapes[name].Columns, filepath.Join(dir, name+".csv"), func(c string) string {
+	for name, c := range collections {
+		c.s.Calendar.Zone, c.s.Calendar.FirstMonth = london, time.April
+		shapes[name] = c.f.Shape(c.s)
+		copyCSV(t, db, name, shapes[name].Columns, filepath.Join(dir, c.file), func(c string) string {
 			if name+"."+c == dateColumn {
 				return "date"
 			}
@@ -80,11 +79,10 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 		})
 	}
 	check := func(t *testing.T, pg *source.Postgres) {
-		for _, name := range collectors.Names() {
+		for name, c := range collections {
 			t.Run(name, func(t *testing.T) {
-				f, _ := collectors.Lookup(name)
-				fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shapes[name], now)
-				sameMetrics(t, f, settings[name], shapes[name], fromCSV, fromDB)
+				fromCSV, fromDB := aggregateBoth(t, pg, dir, name, c.file, shapes[name], now)
+				sameMetrics(t, c.f, c.s, shapes[name], fromCSV, fromDB)
 			})
 		}
 	}
@@ -96,6 +94,34 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 }
 
 var demoSites = []string{"north", "south", "harbour", "valley"}
+
+// collection is a family or configured indicator as the demo collects it.
+type collection struct {
+	f    collectors.Family
+	s    *collectors.Settings
+	file string
+}
+
+// demoCollections are the built-in families, with their default settings,
+// and the configured indicators of the demo configuration.
+func demoCollections(t *testing.T) map[string]collection {
+	t.Helper()
+	all := map[string]collection{}
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		all[name] = collection{f, collectors.DefaultSettings(f, demoSites), name + ".csv"}
+	}
+	cfg, err := config.Load("../examples/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cfg.Families {
+		if _, builtIn := all[c.Name]; !builtIn {
+			all[c.Name] = collection{c.Collector, c.Settings, c.File}
+		}
+	}
+	return all
+}
 
 // dateColumn is the demo column the calendar test holds as PostgreSQL dates.
 const dateColumn = "training.expires_at"
@@ -182,9 +208,9 @@ func rewriteCSV(t *testing.T, file string, edit func(column string, row int, cel
 	}
 }
 
-func aggregateBoth(t *testing.T, pg *source.Postgres, dir, name string, shape *records.Shape, now time.Time) (records.Result, records.Result) {
+func aggregateBoth(t *testing.T, pg *source.Postgres, dir, name, file string, shape *records.Shape, now time.Time) (records.Result, records.Result) {
 	t.Helper()
-	fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: name + ".csv", Now: now})
+	fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: file, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +237,7 @@ func sameMetrics(t *testing.T, f collectors.Family, s *collectors.Settings, shap
 // becoming NULL.
 func copyCSV(t *testing.T, db *sql.DB, table string, cols []records.Column, path string, timeType func(column string) string) {
 	t.Helper()
-	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean"}
+	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeNumber: "float8"}
 	var defs, names []string
 	for _, c := range cols {
 		typ, ok := types[c.Type]

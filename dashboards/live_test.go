@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +18,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/sems-exporter/sems_exporter/examples"
+	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/promtest"
 	"github.com/sems-exporter/sems_exporter/internal/stacktest"
 )
@@ -59,7 +64,7 @@ func TestPanelsReturnData(t *testing.T) {
 	dashboards := loadDashboards(t)
 	recorded := recordingRules(t)
 
-	exporter := stacktest.StartExporter(t, stacktest.BuildExporter(t), "--demo")
+	exporter := stacktest.StartExporter(t, stacktest.BuildExporter(t), "--config.file="+demoWithGateChecks(t))
 	scrape := exporter.WaitCollections(t, 1, time.Minute)
 	targetLabels := map[string]string{"job": job, "instance": exporter.Addr}
 
@@ -88,19 +93,49 @@ func TestPanelsReturnData(t *testing.T) {
 	// Two scrapes, so that increase() and rate() have two samples.
 	prom.WaitVector(t, fmt.Sprintf(`count_over_time(up{job=%q}[5m]) >= 2`, job), time.Minute)
 
-	// The site variable's query, and its "All" value.
-	var sites []string
-	if err := prom.Get("/api/v1/label/site/values", map[string][]string{"match[]": {"sems_kpi_target_ratio"}}, &sites); err != nil || len(sites) == 0 {
-		t.Fatalf("label_values(sems_kpi_target_ratio, site) returned %v (%v)", sites, err)
+	// Each panel's queries as Grafana sends them: every variable at All,
+	// and a panel repeated over a variable once per value of it. The KPI
+	// variables list the indicator this test configured in YAML alone, so
+	// it is on both dashboards without their having been regenerated.
+	// A trend-only KPI has no target: its copies of a panel find none.
+	trendOnly := labelSet(t, prom, `sems_kpi_info{trend_only="true"}`, "kpi")
+	if len(trendOnly) == 0 {
+		t.Fatal("the demo has no trend-only KPI")
 	}
-
 	var checks []*check
 	for _, d := range dashboards {
-		for _, p := range d.Panels {
-			for _, q := range p.Targets {
-				checks = append(checks, newCheck(t, d, p, q, sites))
+		vars := resolveVariables(t, prom, d)
+		for _, name := range []string{"kpi", "breakdown_kpi"} {
+			if _, used := vars[name]; used && !slices.Contains(vars[name], gateChecks) {
+				t.Errorf("%s: the %s variable lists %v, not the configured indicator %s", d.path, name, vars[name], gateChecks)
 			}
 		}
+		for _, p := range d.Panels {
+			copies := []map[string][]string{vars}
+			if p.Repeat != "" {
+				copies = nil
+				for _, v := range vars[p.Repeat] {
+					one := maps.Clone(vars)
+					one[p.Repeat] = []string{v}
+					copies = append(copies, one)
+				}
+				if len(copies) == 0 {
+					t.Errorf("%s: %s repeats over %s, which has no value", d.path, p.Title, p.Repeat)
+				}
+			}
+			for _, vs := range copies {
+				for _, q := range p.Targets {
+					c := newCheck(t, d, p, q, vs)
+					c.none = p.Repeat != "" && trendOnly[vs[p.Repeat][0]] && strings.Contains(q.Expr, "_target_")
+					checks = append(checks, c)
+				}
+			}
+		}
+	}
+	// The recording rules take the indicator configured in YAML alone, as
+	// any KPI.
+	for _, rule := range []string{"kpi:sems_kpi_organisation_ratio:avg_over_time_30d", "kpi:sems_kpi_organisation_ratio:avg_over_time_91d"} {
+		checks = append(checks, &check{where: "rules/sems.rules.yml: " + rule, expr: fmt.Sprintf("%s{kpi=%q}", rule, gateChecks), q: target{Instant: true}})
 	}
 	// Rules are evaluated every 5s after the scrapes: retry a while.
 	deadline := time.Now().Add(45 * time.Second)
@@ -120,17 +155,23 @@ func TestPanelsReturnData(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	for _, c := range checks {
-		if !c.ok {
+		switch {
+		case !c.ok && c.none:
+			t.Errorf("%s: data (%v) from a trend-only KPI's target\n\t%s", c.where, c.err, c.expr)
+		case !c.ok:
 			t.Errorf("%s: no data (%v) from\n\t%s", c.where, c.err, c.expr)
 		}
 	}
 
 	t.Logf("%d queries of %d dashboards returned data; history of %d metrics and %d recording rules", len(checks), len(dashboards), len(metrics), len(rules))
 
+	sites := slices.Sorted(maps.Keys(labelSet(t, prom, "sems_kpi_target_ratio", "site")))
+	checkRendered(t, prom, dashboards, checks, sites)
+
 	// The long-range panels find the backfilled history across their
 	// range, at the steps Grafana uses: at least four quarters of it.
 	for _, c := range checks {
-		if c.rng > longRange && c.q.Range {
+		if c.rng > longRange && c.q.Range && !c.none {
 			checkHistory(t, prom, c)
 		}
 	}
@@ -139,13 +180,17 @@ func TestPanelsReturnData(t *testing.T) {
 // check is one query of a panel, as Grafana would send it.
 type check struct {
 	where, expr string
+	key         string // dashboard uid/panel id/refId
 	q           target
 	rng, step   time.Duration
-	ok          bool
-	err         error
+	// none is set for a query that must find nothing.
+	none   bool
+	ok     bool
+	err    error
+	answer model.Value
 }
 
-func newCheck(t *testing.T, d *dashboard, p panel, q target, sites []string) *check {
+func newCheck(t *testing.T, d *dashboard, p panel, q target, vars map[string][]string) *check {
 	t.Helper()
 	rng, err := model.ParseDuration(strings.TrimPrefix(d.Time.From, "now-"))
 	if err != nil {
@@ -153,9 +198,14 @@ func newCheck(t *testing.T, d *dashboard, p panel, q target, sites []string) *ch
 	}
 	step := grafanaStep(time.Duration(rng), p)
 	rate := max(step+scrapeInterval, 4*scrapeInterval)
+	where := fmt.Sprintf("%s: %s: %s", d.path, p.Title, q.RefID)
+	if p.Repeat != "" {
+		where = fmt.Sprintf("%s: %s (%s %s): %s", d.path, p.Title, p.Repeat, vars[p.Repeat][0], q.RefID)
+	}
 	return &check{
-		where: fmt.Sprintf("%s: %s: %s", d.path, p.Title, q.RefID),
-		expr:  expand(q.Expr, sites, step, rate, time.Duration(rng)),
+		where: where,
+		key:   fmt.Sprintf("%s/%d/%s", d.UID, p.ID, q.RefID),
+		expr:  expand(q.Expr, vars, step, rate, time.Duration(rng)),
 		q:     q,
 		rng:   time.Duration(rng),
 		step:  step,
@@ -220,7 +270,8 @@ func (c *check) run(p *stacktest.Prometheus, now time.Time) {
 		n := c.rng / c.step
 		v, c.err = p.QueryRange(c.expr, now.Add(-n*c.step), now, c.step)
 	}
-	c.ok = c.err == nil && samples(v) > 0
+	c.ok = c.err == nil && (samples(v) > 0) != c.none
+	c.answer = v
 }
 
 func samples(v model.Value) int {
@@ -292,7 +343,7 @@ func historyNeeds(t *testing.T, ds []*dashboard, recorded map[string][]rule) (me
 		}
 		for _, p := range d.Panels {
 			for _, q := range p.Targets {
-				e := mustParse(t, expand(q.Expr, []string{"x"}, time.Hour, time.Hour, time.Duration(rng)))
+				e := mustParse(t, expand(q.Expr, placeholderVars(d), time.Hour, time.Hour, time.Duration(rng)))
 				if q.Range || looksBack(e) {
 					add(e)
 				}
@@ -402,4 +453,129 @@ func labelString(ls model.LabelSet) string {
 	}
 	sort.Strings(pairs)
 	return "{" + strings.Join(pairs, ",") + "}"
+}
+
+// gateChecks is an indicator the live test adds in YAML alone: a share with
+// targets and a breakdown, read from a CSV file the test writes.
+const gateChecks = "gate_checks"
+
+// demoWithGateChecks writes the demo configuration and data with the
+// gate_checks indicator added, and returns the configuration's path.
+func demoWithGateChecks(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.Mkdir(csvDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := demo.Generate().WriteCSV(csvDir, now); err != nil {
+		t.Fatal(err)
+	}
+	var rows strings.Builder
+	rows.WriteString("site,at,breakdown,met\n")
+	for i, site := range []string{"north", "south", "harbour", "valley"} {
+		for j := range 20 {
+			fmt.Fprintf(&rows, "%s,%s,gate_%c,%t\n", site, now.Add(-time.Duration(j+1)*time.Hour).Format(time.RFC3339), 'a'+rune(j%2), j%(i+3) != 0)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(csvDir, "gate_checks.csv"), []byte(rows.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The indicator joins the demo's own, the file's last section.
+	_, last, ok := strings.Cut(string(examples.DemoConfig), "\nindicators:\n")
+	if !ok || regexp.MustCompile(`(?m)^[a-z]`).MatchString(last) {
+		t.Fatal("examples/demo.yml does not end with its indicators section")
+	}
+	config := string(examples.DemoConfig) + `
+  gate_checks:
+    title: Staff gate checks passed
+    description: Share of the staff searches at the airside gates that found nothing missed.
+    measure: share
+    window: 7d
+    breakdown: {title: Gate, values: [gate_a, gate_b]}
+    source: demo
+    file: gate_checks.csv
+    targets: {green: 0.95, amber: 0.9}
+`
+	path := filepath.Join(dir, "demo.yml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// resolveVariables gives each of the dashboard's query variables its values
+// as Grafana would find them against the Prometheus: label_values of the
+// site variable, and the query_result variables' regular expression applied
+// to each series of their query, written as Grafana writes it.
+func resolveVariables(t *testing.T, p *stacktest.Prometheus, d *dashboard) map[string][]string {
+	t.Helper()
+	vars := map[string][]string{}
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		if m := labelValues.FindStringSubmatch(v.Definition); m != nil {
+			var values []string
+			if err := p.Get("/api/v1/label/"+m[2]+"/values", map[string][]string{"match[]": {m[1]}}, &values); err != nil || len(values) == 0 {
+				t.Fatalf("%s: %s returned %v (%v)", d.path, v.Definition, values, err)
+			}
+			vars[v.Name] = values
+			continue
+		}
+		m := queryResult.FindStringSubmatch(v.Definition)
+		if m == nil {
+			t.Fatalf("%s: variable %s: a query this test cannot resolve: %s", d.path, v.Name, v.Definition)
+		}
+		re, err := regexp.Compile(strings.ReplaceAll(strings.Trim(v.Regex, "/"), "(?<", "(?P<"))
+		if err != nil {
+			t.Fatalf("%s: variable %s: regex %s: %v", d.path, v.Name, v.Regex, err)
+		}
+		res, err := p.Query(m[1], time.Now())
+		if err != nil {
+			t.Fatalf("%s: variable %s: %v", d.path, v.Name, err)
+		}
+		seen := map[string]bool{}
+		for _, s := range res.(model.Vector) {
+			if sub := re.FindStringSubmatch(grafanaText(s)); sub != nil {
+				seen[sub[re.SubexpIndex("value")]] = true
+			}
+		}
+		vars[v.Name] = slices.Sorted(maps.Keys(seen))
+	}
+	return vars
+}
+
+// labelSet is the values of a label over the series an instant query
+// returns.
+func labelSet(t *testing.T, p *stacktest.Prometheus, expr, label string) map[string]bool {
+	t.Helper()
+	res, err := p.Query(expr, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, s := range res.(model.Vector) {
+		out[string(s.Metric[model.LabelName(label)])] = true
+	}
+	return out
+}
+
+var (
+	labelValues = regexp.MustCompile(`^label_values\((.+), ?([a-z_]+)\)$`)
+	queryResult = regexp.MustCompile(`^query_result\((.+)\)$`)
+)
+
+// grafanaText writes a series as Grafana's query_result does: the metric
+// name, its other labels as Prometheus returns them (sorted), the value and
+// the time in milliseconds.
+func grafanaText(s *model.Sample) string {
+	var labels []string
+	for _, name := range slices.Sorted(maps.Keys(s.Metric)) {
+		if name != model.MetricNameLabel {
+			labels = append(labels, fmt.Sprintf("%s=%q", name, s.Metric[name]))
+		}
+	}
+	return fmt.Sprintf("%s{%s} %v %d", s.Metric[model.MetricNameLabel], strings.Join(labels, ","), s.Value, s.Timestamp)
 }

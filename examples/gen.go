@@ -1,5 +1,6 @@
 package examples
 
-// The demonstration data in csv/ and postgres/seed.sql comes from
-// internal/demo; regenerate it after changing the generator.
+// The schema, the configurations and the demonstration data in csv/ and
+// postgres/seed.sql come from internal/exampledata; regenerate them after
+// changing it.
 //go:generate go run ./generate -dir .

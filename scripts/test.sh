@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need and is missing (PostgreSQL
-# server binaries, Prometheus with promtool, Alertmanager with amtool); the
-# tests start their own servers on loopback and stop them afterwards.
+# server binaries, Prometheus with promtool, Alertmanager with amtool, Node
+# with npm, and Grafana's data code from npm, pinned); the tests start their
+# own servers on loopback and stop them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +10,21 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# @grafana/data, which the dashboards' live test renders panels with, at
+# the versions package-lock.json pins; again only when the lock changed.
+check=test/grafana-check
+if [ ! "$check/node_modules/.package-lock.json" -nt "$check/package-lock.json" ]; then
+  echo "npm ci in $check"
+  npm ci --prefix "$check" --no-audit --no-fund --loglevel=error
 fi
 
 echo "gofmt"
@@ -24,6 +34,9 @@ if [ -n "$unformatted" ]; then
 fi
 echo "go vet"
 go vet ./...
+# The hostile-input suite (TestHostile* in each package's hostile_test.go:
+# sources that stop answering, files that never end, malformed exports,
+# idle clients, secrets in the wrong place) runs here with the rest.
 echo "go test -race"
 go test -race -count=1 "$@" ./...
 
@@ -31,7 +44,17 @@ go test -race -count=1 "$@" ./...
 # the fuzz targets cannot rot; their committed corpora already ran above.
 # Minimising each new input is bounded too: by default it may take a minute
 # per input, and the run would spend its time minimising, not fuzzing. The
-# timeout stops a run that hangs past its -fuzztime instead of holding CI.
+# instrumented test binary is built first, untimed (on a loaded machine the
+# build alone can take minutes); the timeout then bounds only the fuzzing,
+# stopping a run that hangs past its -fuzztime instead of holding CI.
 echo "fuzz (bounded)"
-timeout 120 go test -run='^$' -fuzz='^FuzzParse$' -fuzztime=20s -fuzzminimizetime=2s ./internal/config
-timeout 120 go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=20s -fuzzminimizetime=2s ./internal/source
+fuzz() { # package dir, fuzz target
+  local bin
+  bin="$(mktemp -d)/fuzz.test"
+  go test -c -fuzz="^$2\$" -o "$bin" "./$1"
+  (cd "$1" && timeout 120 "$bin" -test.run='^$' -test.fuzz="^$2\$" -test.fuzztime=20s \
+    -test.fuzzminimizetime=2s -test.fuzzcachedir="$(go env GOCACHE)/fuzz/$(go list "./")")
+  rm -r "$(dirname "$bin")"
+}
+fuzz internal/config FuzzParse
+fuzz internal/source FuzzReadCSV

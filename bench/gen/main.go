@@ -1,5 +1,6 @@
 // Command gen generates the benchmark dataset of a large airport group (see
-// package bench/dataset) and loads it into PostgreSQL with COPY, into the
+// package bench/dataset; each family's records are defined in
+// internal/exampledata) and loads it into PostgreSQL with COPY, into the
 // tables of examples/postgres/schema.sql, or writes it as CSV exports, or
 // both. Run it from the repository root:
 //

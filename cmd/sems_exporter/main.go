@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,12 +33,35 @@ const name = "sems_exporter"
 // port allocations cover, so it cannot clash with an allocated exporter.
 const defaultAddress = ":10127"
 
+const (
+	healthyPath = "/-/healthy"
+	reloadPath  = "/-/reload"
+)
+
+// checkTelemetryPath refuses a metrics path the server could not route:
+// one that is not an absolute path, or one its own endpoints take.
+func checkTelemetryPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q does not start with /", p)
+	case strings.ContainsAny(p, " \t\r\n{}"):
+		return fmt.Errorf("%q holds white space or braces", p)
+	case p == healthyPath || p == reloadPath:
+		return fmt.Errorf("%q is the exporter's own endpoint", p)
+	case path.Clean(p) != p && path.Clean(p)+"/" != p:
+		return fmt.Errorf("%q is not a clean path (try %q)", p, path.Clean(p))
+	}
+	return nil
+}
+
 func main() {
 	var (
 		configFile  = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
 		configCheck = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
 		demo        = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
 		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		readTimeout = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
+		idleTimeout = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
 		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -45,6 +70,10 @@ func main() {
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
 	logger := promslog.New(logConfig)
+	if err := checkTelemetryPath(*metricsPath); err != nil {
+		logger.Error("invalid --web.telemetry-path", "err", err)
+		os.Exit(1)
+	}
 
 	if *demo {
 		dir, err := writeDemo()
@@ -89,8 +118,8 @@ func main() {
 
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, snap.Handler(own, logger))
-	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc("/-/reload", rl.handleReload)
+	mux.HandleFunc(healthyPath, func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc(reloadPath, rl.handleReload)
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "SeMS Exporter",
@@ -98,7 +127,7 @@ func main() {
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics", Description: "The latest indicators of every KPI family and the health of each collection"},
-				{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
+				{Address: healthyPath, Text: "Health", Description: "Liveness"},
 			},
 		})
 		if err != nil {
@@ -118,7 +147,15 @@ func main() {
 		}
 	}()
 
-	srv := &http.Server{Handler: mux}
+	// Without timeouts a client that opens connections and sends nothing
+	// holds a file descriptor each, until scrapes and collections fail with
+	// "too many open files".
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: *readTimeout,
+		ReadTimeout:       *readTimeout,
+		IdleTimeout:       *idleTimeout,
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() {

@@ -329,6 +329,10 @@ GRANT SELECT ON assets TO sems_reader;
 				if tc.succeeds != (success == 1) {
 					t.Errorf("sems_collection_success = %v, want success %v", success, tc.succeeds)
 				}
+				// sems_reader may only SELECT assets.
+				if w, ok := samples[`sems_collection_source_role_can_write{family="equipment",source="db"}`]; tc.succeeds && (w != 0 || !ok) {
+					t.Errorf("sems_collection_source_role_can_write = %v (present %v) for a reader role, want 0", w, ok)
+				}
 				for _, page := range []string{"/metrics", "/"} {
 					resp, err := http.Get(p.url + page)
 					if err != nil {

@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // The three audiences' dashboards: stable uids, the folder (directory) each
 // is provisioned from, and the drill-down order Board -> Security Manager ->
 // Operations.
@@ -9,33 +11,81 @@ const (
 	operationsUID = "sems-operations"
 )
 
-// family is a KPI family's headline KPI as people call it.
-type family struct {
-	kpi         string // the kpi label value
-	name        string // plain title
-	description string // what the headline KPI measures
+// The KPIs come from the exporter's sems_kpi_info, never from a list kept
+// here: a configured indicator appears on the dashboards after a reload of
+// the exporter, with nothing to regenerate. Each kind of KPI is a hidden
+// variable whose values are the kpi labels and whose texts are the titles;
+// panels repeat over it, one copy per KPI.
+type kpiSet struct {
+	variable, description string
+	// selector picks the KPIs, as query_result sees them.
+	selector string
 }
 
-var families = []family{
-	{"equipment_serviceability", "Security equipment serviceable",
-		"Share of security equipment (CCTV, X-ray, metal and trace detectors, access control, perimeter detection) that is fully working. Degraded counts as not working. A critical item out of service too long holds the status at amber or worse."},
-	{"incident_resolution", "Incidents resolved on time",
-		"Share of the incidents resolved in the review window (90 days by default) that were resolved within the target time for their severity."},
-	{"capa_on_time", "Corrective actions closed on time",
-		"Share of the corrective and preventive actions closed in the review window (90 days by default) that were closed by their due date."},
-	{"training_current", "Security training up to date",
-		"Share of the required security training, over all staff and courses, that is completed and not expired."},
-	{"covert_test_pass", "Security tests passed",
-		"Share of the covert and other security tests of the last 90 days (the first configured window) that were passed."},
-}
+var (
+	ratioKPIs = kpiSet{"kpi", "The KPIs that are shares (0-100 %), from the exporter's sems_kpi_info.",
+		`sems_kpi_info{unit="ratio"}`}
+	totalKPIs = kpiSet{"total_kpi", "The KPIs that are totals (a count, minutes...), from the exporter's sems_kpi_info.",
+		`sems_kpi_info{unit!="ratio"}`}
+	// The configured indicators with a breakdown; their texts are the
+	// breakdowns' titles.
+	ratioBreakdowns = kpiSet{"breakdown_kpi", "The configured share and ratio indicators with a breakdown, from sems_indicator_breakdown_info.",
+		`sems_indicator_breakdown_info * on (job, instance, kpi) group_left (unit) sems_kpi_info{unit="ratio"}`}
+	totalBreakdowns = kpiSet{"breakdown_total_kpi", "The configured count and sum indicators with a breakdown, from sems_indicator_breakdown_info.",
+		`sems_indicator_breakdown_info * on (job, instance, kpi) group_left (unit) sems_kpi_info{unit!="ratio"}`}
+)
 
-// kpiNames maps kpi label values to the families' plain names.
-func kpiNames() Mapping {
-	var pairs []string
-	for _, f := range families {
-		pairs = append(pairs, f.kpi, f.name)
+// kpiRegex takes a query_result line's kpi label as the value and its
+// title label as the text. Prometheus sorts labels by name, and no label
+// between kpi and title holds a quote.
+const kpiRegex = `/kpi="(?<value>[^"]+)".*title="(?<text>[^"]+)"/`
+
+// ref is the KPI variable in a query: a regular expression, so that it
+// holds for one KPI in a repeated panel and for All elsewhere.
+func (k kpiSet) ref() string { return fmt.Sprintf(`kpi=~"$%s"`, k.variable) }
+
+// title is the KPI's title in a repeated panel's title.
+func (k kpiSet) title() string { return "${" + k.variable + ":text}" }
+
+func (k kpiSet) templateVariable() Variable {
+	definition := "query_result(" + k.selector + ")"
+	return Variable{
+		Current:     map[string]any{"text": []string{"All"}, "value": []string{"$__all"}},
+		Datasource:  &datasource,
+		Definition:  definition,
+		Description: k.description,
+		Hide:        2,
+		IncludeAll:  true,
+		Multi:       true,
+		Name:        k.variable,
+		Options:     []any{},
+		Query: map[string]any{
+			"qryType": 3,
+			"query":   definition,
+			"refId":   "PrometheusVariableQueryEditor-VariableQuery",
+		},
+		Refresh: 1,
+		Regex:   kpiRegex,
+		Sort:    1,
+		Type:    "query",
 	}
-	return textMapping(pairs...)
+}
+
+// repeat makes one copy of the panel per value of the KPI variable, below
+// one another, or side by side up to perRow.
+func (p *Panel) repeat(k kpiSet, perRow int) *Panel {
+	p.Repeat = k.variable
+	p.RepeatDirection = "v"
+	if perRow > 0 {
+		p.RepeatDirection, p.MaxPerRow = "h", perRow
+	}
+	return p
+}
+
+// withTitle joins a KPI's title from sems_kpi_info to a per-KPI
+// expression, kept by the given labels and title.
+func withTitle(expr, by string) string {
+	return fmt.Sprintf("max by (%s) (%s * on (job, instance, kpi) group_left (title) sems_kpi_info)", by, expr)
 }
 
 // Site parameters of drill-down links: keep the selected sites, or narrow
@@ -81,14 +131,19 @@ func dashboardLinks(self string) []Link {
 	return links
 }
 
-// siteQuery lists the sites from the exported targets, which exist for
-// every configured site whether or not it has records.
-const siteQuery = "label_values(sems_kpi_target_ratio, site)"
+// The site variable lists the sites from the exported targets, which exist
+// for every configured site whether or not it has records. The query is
+// written as Grafana's variable editor writes a label values query.
+const (
+	siteMetric = "sems_kpi_target_ratio"
+	siteQuery  = "label_values(" + siteMetric + ",site)"
+)
 
-func variables() Templating {
-	return Templating{List: []Variable{
+func variables(kpis ...kpiSet) Templating {
+	t := Templating{List: []Variable{
 		{
-			Current:     map[string]any{},
+			// "default" is Grafana's default data source, whatever its uid.
+			Current:     map[string]any{"text": "default", "value": "default"},
 			Description: "The Prometheus that scrapes the SeMS exporter.",
 			IncludeAll:  false,
 			Label:       "Data source",
@@ -109,6 +164,8 @@ func variables() Templating {
 			Name:        "site",
 			Options:     []any{},
 			Query: map[string]any{
+				"label":   "site",
+				"metric":  siteMetric,
 				"qryType": 1,
 				"query":   siteQuery,
 				"refId":   "PrometheusVariableQueryEditor-VariableQuery",
@@ -118,9 +175,13 @@ func variables() Templating {
 			Type:    "query",
 		},
 	}}
+	for _, k := range kpis {
+		t.List = append(t.List, k.templateVariable())
+	}
+	return t
 }
 
-func dashboard(uid, title, description, from, refresh string, tags []string, l *layout) *Dashboard {
+func dashboard(uid, title, description, from, refresh string, tags []string, l *layout, kpis ...kpiSet) *Dashboard {
 	return &Dashboard{
 		Annotations:   Annotations{List: []any{}},
 		Description:   description,
@@ -130,7 +191,7 @@ func dashboard(uid, title, description, from, refresh string, tags []string, l *
 		Refresh:       refresh,
 		SchemaVersion: schemaVersion,
 		Tags:          append([]string{"sems", "security"}, tags...),
-		Templating:    variables(),
+		Templating:    variables(kpis...),
 		Time:          TimeRange{From: from, To: "now"},
 		Timezone:      "browser",
 		Title:         title,

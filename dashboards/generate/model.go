@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/sems-exporter/sems_exporter/collectors"
 )
 
 // The subset of Grafana's classic dashboard JSON model (schemaVersion 42)
@@ -80,8 +83,11 @@ type (
 		GridPos         GridPos          `json:"gridPos"`
 		ID              int              `json:"id"`
 		Interval        string           `json:"interval,omitempty"`
+		MaxPerRow       int              `json:"maxPerRow,omitempty"`
 		Options         map[string]any   `json:"options"`
 		PluginVersion   string           `json:"pluginVersion"`
+		Repeat          string           `json:"repeat,omitempty"`
+		RepeatDirection string           `json:"repeatDirection,omitempty"`
 		Targets         []Target         `json:"targets"`
 		Title           string           `json:"title"`
 		Transformations []Transformation `json:"transformations,omitempty"`
@@ -160,14 +166,26 @@ type (
 // variable, never a data source name or uid.
 var datasource = DataSourceRef{Type: "prometheus", UID: "${datasource}"}
 
-// RAG status colours and the colours that are not grades.
+// RAG status colours and the colour that is not a grade.
 const (
 	green   = "green"
 	amber   = "orange"
 	red     = "red"
 	neutral = "text"
-	series  = "blue"
 )
+
+// count is the unit of a number of things, shown whole: Grafana's "short"
+// would show 3206 as "3 K".
+const count = "none"
+
+// percentagePoints is the unit of a difference of two shares, the
+// values multiplied by 100: Grafana has no unit of its own for it.
+const percentagePoints = "suffix:pp"
+
+// counted are the override properties of a column of counts.
+func counted() []Property {
+	return []Property{unitProp(count), {ID: "decimals", Value: 0}}
+}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -180,6 +198,9 @@ type query struct {
 
 // panel starts a panel of a type with its queries; the builder methods
 // below fill in the rest.
+//
+// Series are coloured by name from Grafana's classic palette, so a site
+// has the same colour on every panel.
 func panel(typ, title, unit, description string, queries ...query) *Panel {
 	p := &Panel{
 		Datasource:    datasource,
@@ -190,7 +211,7 @@ func panel(typ, title, unit, description string, queries ...query) *Panel {
 		Type:          typ,
 		FieldConfig: FieldConfig{
 			Defaults: FieldDefaults{
-				Color:      map[string]any{"mode": "fixed", "fixedColor": series},
+				Color:      map[string]any{"mode": "palette-classic-by-name"},
 				Mappings:   []Mapping{},
 				Thresholds: Thresholds{Mode: "absolute", Steps: []Step{{Color: neutral}}},
 				Unit:       unit,
@@ -213,6 +234,9 @@ func panel(typ, title, unit, description string, queries ...query) *Panel {
 			t.Format = "table"
 		}
 		p.Targets = append(p.Targets, t)
+	}
+	if unit == count {
+		p.decimals(0)
 	}
 	return p
 }
@@ -302,6 +326,75 @@ func textMapping(pairs ...string) Mapping {
 	return Mapping{Type: "value", Options: opts}
 }
 
+// plainNames writes vocabulary values (collectors.Vocabulary) by their
+// display names (collectors.DisplayName) wherever they name a series or a
+// column: in the series names that legends make of labels, and in the
+// headers of a matrix's columns.
+func (p *Panel) plainNames(labels ...string) *Panel {
+	for _, label := range labels {
+		for _, v := range collectors.Vocabulary(label) {
+			p.transform("renameByRegex", map[string]any{
+				"regex":         `/\b` + regexp.QuoteMeta(v) + `\b/`,
+				"renamePattern": collectors.DisplayName(v),
+			})
+		}
+	}
+	return p
+}
+
+// plainCells writes vocabulary values by their display names in the cells
+// of a table's columns of those labels.
+func (p *Panel) plainCells(labels ...string) *Panel {
+	for _, label := range labels {
+		p.override("byName", p.header(label), mappingsProp(displayNames(collectors.Vocabulary(label))))
+	}
+	return p
+}
+
+// displayNames maps vocabulary values to their display names.
+func displayNames(values []string) Mapping {
+	var pairs []string
+	for _, v := range values {
+		pairs = append(pairs, v, collectors.DisplayName(v))
+	}
+	return textMapping(pairs...)
+}
+
+// header is the header a table gives a field: organize's new name for it.
+func (p *Panel) header(field string) string {
+	organize := p.Transformations[len(p.Transformations)-1]
+	if organize.ID == "organize" {
+		if name, ok := organize.Options["renameByName"].(map[string]any)[field].(string); ok {
+			return name
+		}
+	}
+	panic(fmt.Sprintf("panel %q: no column for %s", p.Title, field))
+}
+
+// ordered sorts a merged table's rows by a label's vocabulary order, such
+// as severities most severe first. An added query ranks each row of the
+// first query; the rank column is sorted on and hidden.
+func (p *Panel) ordered(label string) *Panel {
+	organize := p.Transformations[len(p.Transformations)-1]
+	if len(p.Targets) < 2 || organize.ID != "organize" {
+		panic(fmt.Sprintf("panel %q: only a merged table can be ordered", p.Title))
+	}
+	var ranks []string
+	for i, v := range collectors.Vocabulary(label) {
+		ranks = append(ranks, fmt.Sprintf(`label_replace(vector(%d), %q, %q, "", "")`, i, label, v))
+	}
+	rank := p.Targets[0]
+	rank.RefID = string(rune('A' + len(p.Targets)))
+	// count keeps each row's labels, and is 1 where a value is NaN.
+	rank.Expr = "(" + strings.Join(ranks, " or ") + ") + on (" + label + ") group_right () (0 * count without () (" + rank.Expr + "))"
+	p.Targets = append(p.Targets, rank)
+	field := "Value #" + rank.RefID
+	organize.Options["excludeByName"].(map[string]any)[field] = true
+	sort := Transformation{ID: "sortBy", Options: map[string]any{"fields": map[string]any{}, "sort": []map[string]any{{"field": field, "desc": false}}}}
+	p.Transformations = append(p.Transformations[:len(p.Transformations)-1], sort, organize)
+	return p
+}
+
 // Overrides' properties.
 func unitProp(u string) Property { return Property{ID: "unit", Value: u} }
 func fixedColor(c string) Property {
@@ -335,15 +428,18 @@ func statOptions(colorMode, textMode string) map[string]any {
 			"fields": "",
 			"values": false,
 		},
-		"showPercentChange": false,
-		"textMode":          textMode,
-		"wideLayout":        true,
+		"percentChangeColorMode": "standard",
+		"showPercentChange":      false,
+		"textMode":               textMode,
+		"wideLayout":             true,
 	}
 }
 
 func barGaugeOptions() map[string]any {
 	return map[string]any{
 		"displayMode":   "basic",
+		"legend":        map[string]any{"calcs": []string{}, "displayMode": "list", "placement": "bottom", "showLegend": false},
+		"maxVizHeight":  300,
 		"minVizHeight":  16,
 		"minVizWidth":   8,
 		"namePlacement": "left",
@@ -375,7 +471,7 @@ func timeSeriesCustom(p *Panel) *Panel {
 }
 
 func tableOptions(sortBy string) map[string]any {
-	o := map[string]any{"cellHeight": "sm", "showHeader": true}
+	o := map[string]any{"cellHeight": "sm", "frameIndex": 0, "showHeader": true}
 	if sortBy != "" {
 		o["sortBy"] = []map[string]any{{"desc": true, "displayName": sortBy}}
 	}
@@ -392,9 +488,13 @@ func (p *Panel) withOptions(o map[string]any) *Panel {
 	return p
 }
 
-// barGauge is a horizontal bar per series.
+// barGauge is a horizontal bar per series. Its bars start at 0: without a
+// fixed min Grafana would start them at the smallest value shown, and the
+// smallest bar would be empty.
 func barGauge(title, unit, description string, queries ...query) *Panel {
-	return panel("bargauge", title, unit, description, queries...).withOptions(barGaugeOptions())
+	p := panel("bargauge", title, unit, description, queries...).withOptions(barGaugeOptions())
+	p.FieldConfig.Defaults.Min = ptr(0.0)
+	return p
 }
 
 // timeSeries is a line per series over the dashboard's time range.
@@ -414,7 +514,7 @@ func stateTimeline(title, unit, description string, queries ...query) *Panel {
 	return panel("state-timeline", title, unit, description, queries...).
 		withOptions(map[string]any{
 			"alignValue":  "left",
-			"legend":      map[string]any{"displayMode": "list", "placement": "bottom", "showLegend": false},
+			"legend":      map[string]any{"calcs": []string{}, "displayMode": "list", "placement": "bottom", "showLegend": false},
 			"mergeValues": true,
 			"rowHeight":   0.9,
 			"showValue":   "auto",
@@ -453,16 +553,22 @@ func matrix(title, unit, description, rowField, columnField, corner string, q qu
 	q.Table = true
 	p := panel("table", title, unit, description, q).withOptions(tableOptions(""))
 	p.custom("align", "auto").custom("cellOptions", map[string]any{"type": "auto"}).custom("inspect", false)
-	return p.transform("groupingToMatrix", map[string]any{
+	p.transform("groupingToMatrix", map[string]any{
 		"columnField": columnField,
 		"emptyValue":  "empty",
 		"rowField":    rowField,
 		"valueField":  "Value",
-	}).transform("organize", map[string]any{
+	})
+	p.plainNames(columnField).transform("organize", map[string]any{
 		"excludeByName": map[string]any{},
 		"indexByName":   map[string]any{},
 		"renameByName":  map[string]any{rowField + "\\" + columnField: corner},
 	})
+	// The first column holds the row field's values.
+	if len(collectors.Vocabulary(rowField)) > 0 {
+		p.override("byName", corner, mappingsProp(displayNames(collectors.Vocabulary(rowField))))
+	}
+	return p
 }
 
 // layout places panels row by row on Grafana's 24-column grid and numbers

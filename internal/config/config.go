@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/bounded"
 	"github.com/sems-exporter/sems_exporter/internal/records"
 )
 
@@ -35,6 +36,18 @@ const (
 	DefaultSchedule       = "@every 5m"
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxConnections = 2
+	// DefaultMaxRejectedRatio is the share of a family's records that may
+	// be rejected before SemsRecordsRejected fires.
+	DefaultMaxRejectedRatio = 0.05
+	// DefaultMinInterval is the shortest time between two collections of a
+	// family unless min_interval says otherwise.
+	DefaultMinInterval = time.Second
+	// MaxTimeout is the longest collection timeout: far below PostgreSQL's
+	// limit on statement_timeout (about 24.8 days).
+	MaxTimeout = 24 * time.Hour
+	// maxMappingKeys bounds every mapping of the file. The YAML decoder
+	// checks a mapping for repeated keys in time quadratic in its size.
+	maxMappingKeys = 5000
 )
 
 // labelValue is the form of a site code or vocabulary value: they become
@@ -65,19 +78,32 @@ type Source struct {
 // holds a password: never log or expose it.
 func (s *Source) DSN() string { return s.dsn }
 
-// Family is one KPI family's configuration.
+// Collection is what every scheduled collection is configured with, a
+// built-in family's or a configured indicator's: where its records come
+// from, when, and the targets they are graded against.
+type Collection struct {
+	Source   string            `yaml:"source"`
+	File     string            `yaml:"file"`
+	Query    string            `yaml:"query"`
+	Columns  map[string]string `yaml:"columns"`
+	Schedule string            `yaml:"schedule"`
+	Timeout  model.Duration    `yaml:"timeout"`
+	MaxAge   model.Duration    `yaml:"max_age"`
+	// MaxRejectedRatio is the share of records rejected above which the
+	// SemsRecordsRejected alert fires.
+	MaxRejectedRatio *float64             `yaml:"max_rejected_ratio"`
+	Targets          yaml.Node            `yaml:"targets"`
+	SiteTargets      map[string]yaml.Node `yaml:"site_targets"`
+}
+
+// Family is one collection: a KPI family's configuration, or a configured
+// indicator's once checked.
 type Family struct {
-	Name        string               `yaml:"-"`
-	Source      string               `yaml:"source"`
-	File        string               `yaml:"file"`
-	Query       string               `yaml:"query"`
-	Columns     map[string]string    `yaml:"columns"`
-	Schedule    string               `yaml:"schedule"`
-	Timeout     model.Duration       `yaml:"timeout"`
-	Vocabulary  map[string][]string  `yaml:"vocabulary"`
-	Options     yaml.Node            `yaml:"options"`
-	Targets     yaml.Node            `yaml:"targets"`
-	SiteTargets map[string]yaml.Node `yaml:"site_targets"`
+	Name       string `yaml:"-"`
+	Collection `yaml:",inline"`
+	// Vocabulary and Options are a built-in family's only.
+	Vocabulary map[string][]string `yaml:"vocabulary"`
+	Options    yaml.Node           `yaml:"options"`
 
 	Collector collectors.Family    `yaml:"-"`
 	Settings  *collectors.Settings `yaml:"-"`
@@ -85,16 +111,25 @@ type Family struct {
 }
 
 type file struct {
-	Sites      []string              `yaml:"sites"`
-	Calendar   *Calendar             `yaml:"calendar"`
-	Sources    map[string]*Source    `yaml:"sources"`
-	Families   map[string]*Family    `yaml:"families"`
-	Indicators map[string]*Indicator `yaml:"indicators"`
+	Sites       []string              `yaml:"sites"`
+	MinInterval model.Duration        `yaml:"min_interval"`
+	Calendar    *Calendar             `yaml:"calendar"`
+	Sources     map[string]*Source    `yaml:"sources"`
+	Families    map[string]*Family    `yaml:"families"`
+	Indicators  map[string]*Indicator `yaml:"indicators"`
 }
+
+// Size limits of the files the configuration is read from: a
+// configuration of thousands of families is far below maxFileBytes, a
+// connection string far below maxSecretBytes.
+const (
+	maxFileBytes   = 16 << 20
+	maxSecretBytes = 64 << 10
+)
 
 // Load reads and validates a configuration file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +155,18 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, &Error{File: path, Msg: "the file is empty"}
 	}
 	doc := root.Content[0]
+	if !d.checkSizes(doc) {
+		return nil, d.err()
+	}
 	var f file
 	if !d.decode(doc, "", &f) {
 		return nil, d.err()
+	}
+	if f.MinInterval == 0 {
+		f.MinInterval = model.Duration(DefaultMinInterval)
+	}
+	if f.MinInterval < model.Duration(DefaultMinInterval) {
+		d.errorf(lookup(doc, "min_interval"), "min_interval must be at least %s, got %s", DefaultMinInterval, f.MinInterval)
 	}
 	c := &Config{File: path, Sites: f.Sites, Sources: f.Sources, Calendar: d.checkCalendar(doc, f.Calendar)}
 	d.checkSites(doc, f.Sites)
@@ -142,12 +186,12 @@ func Parse(path string, data []byte) (*Config, error) {
 			d.errorf(keyNode(lookup(doc, "families"), name), "unknown family %q (known: %s); a KPI of your own goes under indicators", name, strings.Join(collectors.Names(), ", "))
 			continue
 		}
-		if d.checkCollection(lookup(doc, "families", name), "families."+name, c, fam, coll) {
+		if d.checkCollection(lookup(doc, "families", name), "families."+name, c, fam, coll, time.Duration(f.MinInterval)) {
 			c.Families = append(c.Families, fam)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Indicators)) {
-		if fam, ok := d.checkIndicator(doc, c, name, f.Indicators[name]); ok {
+		if fam, ok := d.checkIndicator(doc, c, name, f.Indicators[name], time.Duration(f.MinInterval)); ok {
 			c.Families = append(c.Families, fam)
 		}
 	}
@@ -182,17 +226,24 @@ func (d *decoder) checkSources(doc *yaml.Node, dir string, sources map[string]*S
 	if len(sources) == 0 {
 		d.errorf(doc, "no sources configured: add at least one under sources")
 	}
+	// Each source's nodes, found once: looking each up in turn would take
+	// time quadratic in their number.
+	list := lookup(doc, "sources")
+	keys, values := map[string]*yaml.Node{}, map[string]*yaml.Node{}
+	for i := 0; i+1 < len(list.Content); i += 2 {
+		keys[list.Content[i].Value], values[list.Content[i].Value] = list.Content[i], list.Content[i+1]
+	}
 	for name, s := range sources {
 		if s == nil {
-			d.errorf(keyNode(lookup(doc, "sources"), name), "sources.%s: the source is empty: it needs a type", name)
+			d.errorf(keys[name], "sources.%s: the source is empty: it needs a type", name)
 			delete(sources, name)
 			continue
 		}
 		s.Name = name
 		if !labelValue.MatchString(name) {
-			d.errorf(keyNode(lookup(doc, "sources"), name), "sources: %q is not a source name (lower-case letters, digits, '_' and '-', at most 63): it is the source label of the health metrics", name)
+			d.errorf(keys[name], "sources: %q is not a source name (lower-case letters, digits, '_' and '-', at most 63): it is the source label of the health metrics", name)
 		}
-		n := lookup(doc, "sources", name)
+		n := values[name]
 		at := func(key string) *yaml.Node { return lookup(n, key) }
 		switch s.Type {
 		case TypePostgres:
@@ -226,20 +277,32 @@ func (d *decoder) checkSources(doc *yaml.Node, dir string, sources map[string]*S
 	}
 }
 
+// envName is the form of an environment variable's name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// looksLikeDSN tells a connection string from a file path: a URL, or
+// key=value settings such as "host=db password=...".
+var looksLikeDSN = regexp.MustCompile(`://|\b(password|user|host|dbname|sslmode)\s*=`)
+
 // resolveDSN reads a postgres source's connection string from the named
-// environment variable or file. Credentials never sit in the configuration.
+// environment variable or file. Credentials never sit in the configuration;
+// one written where the name belongs is refused without being repeated.
 func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 	switch {
 	case s.DSNEnv != "" && s.DSNFile != "":
 		d.errorf(n, "sources.%s: set dsn_env or dsn_file, not both", s.Name)
+	case s.DSNEnv != "" && !envName.MatchString(s.DSNEnv):
+		d.errorf(lookup(n, "dsn_env"), "sources.%s: dsn_env must name an environment variable (letters, digits and '_'); it holds something else, not shown in case it is a connection string", s.Name)
 	case s.DSNEnv != "":
 		v, ok := os.LookupEnv(s.DSNEnv)
 		if !ok || strings.TrimSpace(v) == "" {
 			d.errorf(lookup(n, "dsn_env"), "sources.%s: environment variable %s is not set", s.Name, s.DSNEnv)
 		}
 		s.dsn = strings.TrimSpace(v)
+	case s.DSNFile != "" && looksLikeDSN.MatchString(s.DSNFile):
+		d.errorf(lookup(n, "dsn_file"), "sources.%s: dsn_file must be the path of a file holding the connection string; it holds a connection string itself (not shown)", s.Name)
 	case s.DSNFile != "":
-		b, err := os.ReadFile(s.DSNFile)
+		b, err := bounded.ReadFile(s.DSNFile, maxSecretBytes)
 		if err != nil {
 			d.errorf(lookup(n, "dsn_file"), "sources.%s: reading dsn_file: %v", s.Name, err)
 		}
@@ -254,7 +317,7 @@ func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 
 // checkCollection checks what every collection has, a built-in family's or
 // a configured indicator's, n being its node and path where it is.
-func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Family, coll collectors.Family) bool {
+func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Family, coll collectors.Family, minInterval time.Duration) bool {
 	at := func(key string) *yaml.Node { return lookup(n, key) }
 	before := len(d.errs)
 	fam.Collector = coll
@@ -268,11 +331,19 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 	case src.Type == TypePostgres:
 		if strings.TrimSpace(fam.Query) == "" {
 			d.errorf(n, "%s: a postgres source needs a record query under query", path)
+		} else if records.TrimQuery(fam.Query) == "" {
+			d.errorf(at("query"), "%s: the record query is empty once its semicolons and comments are left out", path)
 		}
 		if fam.File != "" || fam.Columns != nil {
 			d.errorf(at("file"), "%s: file and columns are for csv sources", path)
 		}
+		if fam.MaxAge != 0 {
+			d.errorf(at("max_age"), "%s: max_age is for csv sources", path)
+		}
 	case src.Type == TypeCSV:
+		if fam.MaxAge < 0 {
+			d.errorf(at("max_age"), "%s: max_age must be positive", path)
+		}
 		if fam.File == "" {
 			d.errorf(n, "%s: a csv source needs a file", path)
 		}
@@ -287,13 +358,22 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 	sched, err := cron.ParseStandard(fam.Schedule)
 	if err != nil {
 		d.errorf(at("schedule"), "%s: invalid schedule %q: %v", path, fam.Schedule, err)
+	} else if msg := checkSchedule(fam.Schedule, sched, minInterval); msg != "" {
+		d.errorf(at("schedule"), "%s: schedule %q %s", path, fam.Schedule, msg)
 	}
 	fam.Cron = sched
 	if fam.Timeout == 0 {
 		fam.Timeout = model.Duration(DefaultTimeout)
 	}
-	if fam.Timeout < 0 {
-		d.errorf(at("timeout"), "%s: timeout must be positive", path)
+	if fam.MaxRejectedRatio == nil {
+		fam.MaxRejectedRatio = new(float64)
+		*fam.MaxRejectedRatio = DefaultMaxRejectedRatio
+	}
+	if r := *fam.MaxRejectedRatio; !(r >= 0 && r <= 1) {
+		d.errorf(at("max_rejected_ratio"), "%s: max_rejected_ratio must be between 0 and 1, got %v", path, r)
+	}
+	if fam.Timeout <= 0 || fam.Timeout > model.Duration(MaxTimeout) {
+		d.errorf(at("timeout"), "%s: timeout must be positive and at most %s, got %s", path, model.Duration(MaxTimeout), fam.Timeout)
 	}
 
 	contract := map[string]records.Column{}
@@ -316,6 +396,47 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 	}
 	fam.Settings = s
 	return len(d.errs) == before
+}
+
+// checkSchedule says what is wrong with a parsed schedule: it never fires,
+// or fires more often than minInterval. The cron library would quietly
+// run "@every 1ms", "@every 0s" and "@every -1s" once a second.
+func checkSchedule(spec string, s cron.Schedule, minInterval time.Duration) string {
+	if every, ok := strings.CutPrefix(spec, "@every "); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d < minInterval {
+			return fmt.Sprintf("runs more often than min_interval %s allows", minInterval)
+		}
+	}
+	t := s.Next(time.Now())
+	if t.IsZero() {
+		return "never fires"
+	}
+	for range 100 {
+		next := s.Next(t)
+		if next.IsZero() {
+			break
+		}
+		if next.Sub(t) < minInterval {
+			return fmt.Sprintf("runs more often than min_interval %s allows", minInterval)
+		}
+		t = next
+	}
+	return ""
+}
+
+// checkSizes refuses a mapping with more than maxMappingKeys entries
+// anywhere in the file, before anything is decoded.
+func (d *decoder) checkSizes(n *yaml.Node) bool {
+	if n.Kind == yaml.MappingNode && len(n.Content)/2 > maxMappingKeys {
+		d.errorf(n, "a mapping of %d entries: at most %d are read", len(n.Content)/2, maxMappingKeys)
+		return false
+	}
+	for _, c := range n.Content {
+		if !d.checkSizes(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) checkVocabulary(n *yaml.Node, path string, vocab map[string][]string, contract map[string]records.Column, s *collectors.Settings) {

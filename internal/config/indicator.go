@@ -22,17 +22,9 @@ type Indicator struct {
 	TrendOnly   bool           `yaml:"trend_only"`
 	Window      model.Duration `yaml:"window"`
 	Breakdown   *Breakdown     `yaml:"breakdown"`
-
-	Source   string            `yaml:"source"`
-	File     string            `yaml:"file"`
-	Query    string            `yaml:"query"`
-	Columns  map[string]string `yaml:"columns"`
-	Schedule string            `yaml:"schedule"`
-	Timeout  model.Duration    `yaml:"timeout"`
-
-	Targets             yaml.Node            `yaml:"targets"`
-	SiteTargets         map[string]yaml.Node `yaml:"site_targets"`
-	OrganisationTargets yaml.Node            `yaml:"organisation_targets"`
+	Collection  `yaml:",inline"`
+	// OrganisationTargets grade a count's or sum's organisation total.
+	OrganisationTargets yaml.Node `yaml:"organisation_targets"`
 }
 
 // Breakdown is an indicator's one optional extra label.
@@ -55,7 +47,7 @@ const DefaultCountUnit = "records"
 
 // checkIndicator validates a configured indicator and makes it the
 // collection that computes it.
-func (d *decoder) checkIndicator(doc *yaml.Node, c *Config, name string, ind *Indicator) (*Family, bool) {
+func (d *decoder) checkIndicator(doc *yaml.Node, c *Config, name string, ind *Indicator, minInterval time.Duration) (*Family, bool) {
 	path := "indicators." + name
 	n := lookup(doc, "indicators", name)
 	nameNode := keyNode(lookup(doc, "indicators"), name)
@@ -101,11 +93,8 @@ func (d *decoder) checkIndicator(doc *yaml.Node, c *Config, name string, ind *In
 		return nil, false
 	}
 
-	fam := &Family{
-		Name: name, Source: ind.Source, File: ind.File, Query: ind.Query, Columns: ind.Columns,
-		Schedule: ind.Schedule, Timeout: ind.Timeout, Targets: ind.Targets, SiteTargets: ind.SiteTargets,
-	}
-	return fam, d.checkCollection(n, path, c, fam, collectors.NewIndicator(def))
+	fam := &Family{Name: name, Collection: ind.Collection}
+	return fam, d.checkCollection(n, path, c, fam, collectors.NewIndicator(def), minInterval)
 }
 
 // checkText checks a title or a description: present, one line, short

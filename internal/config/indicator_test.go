@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,25 +112,6 @@ func TestIndicatorValidation(t *testing.T) {
 		{"negative window", "window: 30d\n    breakdown", "window: -30d\n    breakdown", "window: -30d", "not a valid duration"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(withIndicators, tc.old) {
-				t.Fatalf("test case does not apply: %q not in the configuration", tc.old)
-			}
-			text := strings.Replace(withIndicators, tc.old, tc.new, 1)
-			line := lineOf(t, text, tc.at)
-			path := write(t, text)
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
-			checkErrorLines(t, path, err)
-			prefix := fmt.Sprintf("%s:%d: ", path, line)
-			for _, l := range strings.Split(err.Error(), "\n") {
-				if strings.HasPrefix(l, prefix) && strings.Contains(l, tc.msg) {
-					return
-				}
-			}
-			t.Errorf("error %q\nwant a line starting %q containing %q", err, prefix, tc.msg)
-		})
+		t.Run(tc.name, func(t *testing.T) { breaking(t, withIndicators, tc.old, tc.new, tc.at, tc.msg) })
 	}
 }

@@ -151,9 +151,25 @@ func where(path string) string {
 	return path
 }
 
-func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+// fields lists the keys of a struct's fields, those of an inline one's
+// in its place, as yaml decodes them.
+func fields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if _, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); opts == "inline" {
+			out = append(out, fields(f.Type)...)
+			continue
+		}
+		if name := tagName(f); name != "" && name != "-" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for _, f := range fields(t) {
 		if tagName(f) == key {
 			return f, true
 		}
@@ -163,10 +179,8 @@ func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
 
 func tags(t reflect.Type) []string {
 	var out []string
-	for i := range t.NumField() {
-		if name := tagName(t.Field(i)); name != "" && name != "-" {
-			out = append(out, name)
-		}
+	for _, f := range fields(t) {
+		out = append(out, tagName(f))
 	}
 	return out
 }

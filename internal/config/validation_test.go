@@ -82,27 +82,32 @@ func TestValidationErrorsNameFileLineAndProblem(t *testing.T) {
 		{"invalid UTF-8", "    file: equipment.csv\n", "    file: equipment\xff.csv\n", "equipment\xff", "UTF-8"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(base, tc.old) {
-				t.Fatalf("test case does not apply: %q not in the base configuration", tc.old)
-			}
-			text := strings.Replace(base, tc.old, tc.new, 1)
-			line := lineOf(t, text, tc.at)
-			path := write(t, text)
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
-			checkErrorLines(t, path, err)
-			prefix := fmt.Sprintf("%s:%d: ", path, line)
-			for _, l := range strings.Split(err.Error(), "\n") {
-				if strings.HasPrefix(l, prefix) && strings.Contains(l, tc.msg) {
-					return
-				}
-			}
-			t.Errorf("error %q\nwant a line starting %q containing %q", err, prefix, tc.msg)
-		})
+		t.Run(tc.name, func(t *testing.T) { breaking(t, base, tc.old, tc.new, tc.at, tc.msg) })
 	}
+}
+
+// breaking replaces old by new in a valid configuration and requires an
+// error on the line holding at, containing msg.
+func breaking(t *testing.T, valid, old, new, at, msg string) {
+	t.Helper()
+	if !strings.Contains(valid, old) {
+		t.Fatalf("test case does not apply: %q not in the configuration", old)
+	}
+	text := strings.Replace(valid, old, new, 1)
+	line := lineOf(t, text, at)
+	path := write(t, text)
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded, want an error")
+	}
+	checkErrorLines(t, path, err)
+	prefix := fmt.Sprintf("%s:%d: ", path, line)
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, msg) {
+			return
+		}
+	}
+	t.Errorf("error %q\nwant a line starting %q containing %q", err, prefix, msg)
 }
 
 // checkErrorLines requires every line of a validation error to name the

@@ -18,13 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sems-exporter/sems_exporter/collectors"
 	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
+	"github.com/sems-exporter/sems_exporter/internal/exampledata"
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/records"
 	"github.com/sems-exporter/sems_exporter/internal/source"
-	"github.com/sems-exporter/sems_exporter/internal/sourcesystem"
 )
 
 const day = 24 * time.Hour
@@ -49,7 +48,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 // ago is how long before the load time a moment lies.
-func ago(m demo.Moment) time.Duration { return -m.Offset }
+func ago(m exampledata.Moment) time.Duration { return -m.Offset }
 
 // situation is something the dataset must show on a dashboard.
 type situation struct {
@@ -88,86 +87,91 @@ func worst[T any](d *demo.Dataset, rs []T, site func(T) string, bad func(T) bool
 
 func TestDatasetCoversSituations(t *testing.T) {
 	d := demo.Generate()
+	equipment := exampledata.DemoRecords[exampledata.Asset](d, "equipment")
+	incidents := exampledata.DemoRecords[exampledata.Incident](d, "incidents")
+	capa := exampledata.DemoRecords[exampledata.Action](d, "capa")
+	training := exampledata.DemoRecords[exampledata.Requirement](d, "training")
+	covertTests := exampledata.DemoRecords[exampledata.CovertTest](d, "covert_tests")
 	if want := []string{"north", "south", "harbour", "valley"}; !slices.Equal(d.Sites, want) {
 		t.Errorf("sites = %v, want %v", d.Sites, want)
 	}
 
 	t.Run("equipment", func(t *testing.T) {
-		if n := len(d.Equipment); n < 200 || n > 800 {
+		if n := len(equipment); n < 200 || n > 800 {
 			t.Errorf("%d assets, want a few hundred", n)
 		}
-		serviceable := countOf(d.Equipment, func(a demo.Asset) bool { return a.Status == "serviceable" })
-		if float64(serviceable) < 0.9*float64(len(d.Equipment)) {
-			t.Errorf("%d of %d assets serviceable, want most", serviceable, len(d.Equipment))
+		serviceable := countOf(equipment, func(a exampledata.Asset) bool { return a.Status == "serviceable" })
+		if float64(serviceable) < 0.9*float64(len(equipment)) {
+			t.Errorf("%d of %d assets serviceable, want most", serviceable, len(equipment))
 		}
 		atLeast(t, 2,
-			situation{"degraded", countOf(d.Equipment, func(a demo.Asset) bool { return a.Status == "degraded" })},
-			situation{"unserviceable", countOf(d.Equipment, func(a demo.Asset) bool { return a.Status == "unserviceable" })},
-			situation{"critical out over 4h", countOf(d.Equipment, func(a demo.Asset) bool {
+			situation{"degraded", countOf(equipment, func(a exampledata.Asset) bool { return a.Status == "degraded" })},
+			situation{"unserviceable", countOf(equipment, func(a exampledata.Asset) bool { return a.Status == "unserviceable" })},
+			situation{"critical out over 4h", countOf(equipment, func(a exampledata.Asset) bool {
 				return a.Critical && a.Status == "unserviceable" && ago(a.StatusSince) > 4*time.Hour
 			})})
-		if w := worst(d, d.Equipment, func(a demo.Asset) string { return a.Site },
-			func(a demo.Asset) bool { return a.Status != "serviceable" }); w != "harbour" {
+		if w := worst(d, equipment, func(a exampledata.Asset) string { return a.Site },
+			func(a exampledata.Asset) bool { return a.Status != "serviceable" }); w != "harbour" {
 			t.Errorf("site with most assets out of service: %s, want harbour", w)
 		}
 	})
 
 	t.Run("incidents", func(t *testing.T) {
 		target := map[string]time.Duration{"critical": 2 * time.Hour, "high": day, "medium": 3 * day, "low": 7 * day}
-		late := func(i demo.Incident) bool {
+		late := func(i exampledata.Incident) bool {
 			return i.Resolved.Valid && i.Resolved.Offset-i.Reported.Offset > target[i.Severity]
 		}
-		if n := len(d.Incidents); n < 2000 || n > 5000 {
+		if n := len(incidents); n < 2000 || n > 5000 {
 			t.Errorf("%d incidents, want a few thousand", n)
 		}
-		oldest := slices.MinFunc(d.Incidents, func(a, b demo.Incident) int { return cmp.Compare(a.Reported.Offset, b.Reported.Offset) })
+		oldest := slices.MinFunc(incidents, func(a, b exampledata.Incident) int { return cmp.Compare(a.Reported.Offset, b.Reported.Offset) })
 		if ago(oldest.Reported) < 700*day {
 			t.Errorf("oldest incident %v ago, want about 2 years", ago(oldest.Reported))
 		}
-		open := countOf(d.Incidents, func(i demo.Incident) bool { return !i.Resolved.Valid })
-		if open < 5 || open > len(d.Incidents)/10 {
+		open := countOf(incidents, func(i exampledata.Incident) bool { return !i.Resolved.Valid })
+		if open < 5 || open > len(incidents)/10 {
 			t.Errorf("%d open incidents, want some but few", open)
 		}
 		for sev := range target {
 			atLeast(t, 1,
-				situation{sev + " resolved in time", countOf(d.Incidents, func(i demo.Incident) bool {
+				situation{sev + " resolved in time", countOf(incidents, func(i exampledata.Incident) bool {
 					return i.Severity == sev && i.Resolved.Valid && !late(i)
 				})},
-				situation{sev + " resolved late", countOf(d.Incidents, func(i demo.Incident) bool { return i.Severity == sev && late(i) })})
+				situation{sev + " resolved late", countOf(incidents, func(i exampledata.Incident) bool { return i.Severity == sev && late(i) })})
 		}
 		for _, c := range []string{"prohibited_item", "unauthorised_access", "perimeter_breach", "suspicious_behaviour",
 			"insider_activity", "equipment_tampering", "cyber", "other"} {
-			atLeast(t, 1, situation{c, countOf(d.Incidents, func(i demo.Incident) bool { return i.Category == c })})
+			atLeast(t, 1, situation{c, countOf(incidents, func(i exampledata.Incident) bool { return i.Category == c })})
 		}
-		if w := worst(d, d.Incidents, func(i demo.Incident) string { return i.Site }, late); w != "harbour" {
+		if w := worst(d, incidents, func(i exampledata.Incident) string { return i.Site }, late); w != "harbour" {
 			t.Errorf("site resolving most incidents late: %s, want harbour", w)
 		}
 	})
 
 	t.Run("capa", func(t *testing.T) {
-		open := func(a demo.Action) bool { return !a.Closed.Valid }
-		overdue := func(a demo.Action) bool { return open(a) && a.Due.Offset < 0 }
-		lateClosed := func(a demo.Action) bool { return a.Closed.Valid && a.Closed.Offset > a.Due.Offset }
+		open := func(a exampledata.Action) bool { return !a.Closed.Valid }
+		overdue := func(a exampledata.Action) bool { return open(a) && a.Due.Offset < 0 }
+		lateClosed := func(a exampledata.Action) bool { return a.Closed.Valid && a.Closed.Offset > a.Due.Offset }
 		band := func(lo, hi time.Duration) situation {
-			return situation{fmt.Sprintf("open, age in (%v, %v]", lo, hi), countOf(d.CAPA, func(a demo.Action) bool {
+			return situation{fmt.Sprintf("open, age in (%v, %v]", lo, hi), countOf(capa, func(a exampledata.Action) bool {
 				return open(a) && ago(a.Raised) > lo && ago(a.Raised) <= hi
 			})}
 		}
 		atLeast(t, 2,
 			band(0, 30*day), band(30*day, 60*day), band(60*day, 90*day), band(90*day, 10*365*day),
-			situation{"overdue high-priority corrective", countOf(d.CAPA, func(a demo.Action) bool {
+			situation{"overdue high-priority corrective", countOf(capa, func(a exampledata.Action) bool {
 				return overdue(a) && a.Kind == "corrective" && a.Priority == "high"
 			})},
-			situation{"overdue for more than 90 days", countOf(d.CAPA, func(a demo.Action) bool {
+			situation{"overdue for more than 90 days", countOf(capa, func(a exampledata.Action) bool {
 				return overdue(a) && ago(a.Raised) > 90*day
 			})},
-			situation{"closed on time", countOf(d.CAPA, func(a demo.Action) bool { return a.Closed.Valid && !lateClosed(a) })},
-			situation{"closed late", countOf(d.CAPA, lateClosed)},
-			situation{"closed, awaiting effectiveness review", countOf(d.CAPA, func(a demo.Action) bool {
+			situation{"closed on time", countOf(capa, func(a exampledata.Action) bool { return a.Closed.Valid && !lateClosed(a) })},
+			situation{"closed late", countOf(capa, lateClosed)},
+			situation{"closed, awaiting effectiveness review", countOf(capa, func(a exampledata.Action) bool {
 				return a.Closed.Valid && !a.Reviewed.Valid
 			})},
-			situation{"effectiveness reviewed", countOf(d.CAPA, func(a demo.Action) bool { return a.Reviewed.Valid })})
-		if w := worst(d, d.CAPA, func(a demo.Action) string { return a.Site }, lateClosed); w != "harbour" {
+			situation{"effectiveness reviewed", countOf(capa, func(a exampledata.Action) bool { return a.Reviewed.Valid })})
+		if w := worst(d, capa, func(a exampledata.Action) string { return a.Site }, lateClosed); w != "harbour" {
 			t.Errorf("site closing most actions late: %s, want harbour", w)
 		}
 	})
@@ -175,7 +179,7 @@ func TestDatasetCoversSituations(t *testing.T) {
 	t.Run("training", func(t *testing.T) {
 		ref := regexp.MustCompile(`^P\d{6}$`)
 		people := map[string]bool{}
-		for _, r := range d.Training {
+		for _, r := range training {
 			if !ref.MatchString(r.Person) {
 				t.Fatalf("person_ref %q is not pseudonymous", r.Person)
 			}
@@ -184,44 +188,48 @@ func TestDatasetCoversSituations(t *testing.T) {
 		if n := len(people); n < 2900 || n > 3100 {
 			t.Errorf("%d people, want about 3000", n)
 		}
-		current := func(r demo.Requirement) bool { return r.Completed.Valid && (!r.Expires.Valid || r.Expires.Offset > 0) }
+		current := func(r exampledata.Requirement) bool {
+			return r.Completed.Valid && (!r.Expires.Valid || r.Expires.Offset > 0)
+		}
 		atLeast(t, 2,
-			situation{"current", countOf(d.Training, current)},
-			situation{"expired", countOf(d.Training, func(r demo.Requirement) bool { return r.Completed.Valid && r.Expires.Valid && r.Expires.Offset <= 0 })},
-			situation{"never completed", countOf(d.Training, func(r demo.Requirement) bool { return !r.Completed.Valid })},
-			situation{"expiring within 30 days", countOf(d.Training, func(r demo.Requirement) bool {
+			situation{"current", countOf(training, current)},
+			situation{"expired", countOf(training, func(r exampledata.Requirement) bool {
+				return r.Completed.Valid && r.Expires.Valid && r.Expires.Offset <= 0
+			})},
+			situation{"never completed", countOf(training, func(r exampledata.Requirement) bool { return !r.Completed.Valid })},
+			situation{"expiring within 30 days", countOf(training, func(r exampledata.Requirement) bool {
 				return current(r) && r.Expires.Valid && r.Expires.Offset <= 30*day
 			})},
-			situation{"no expiry", countOf(d.Training, func(r demo.Requirement) bool { return r.Completed.Valid && !r.Expires.Valid })})
+			situation{"no expiry", countOf(training, func(r exampledata.Requirement) bool { return r.Completed.Valid && !r.Expires.Valid })})
 		for _, role := range []string{"operational", "supervisor_manager", "senior_manager", "accountable_manager", "third_party"} {
-			atLeast(t, 1, situation{role, countOf(d.Training, func(r demo.Requirement) bool { return r.Role == role })})
+			atLeast(t, 1, situation{role, countOf(training, func(r exampledata.Requirement) bool { return r.Role == role })})
 		}
-		if w := worst(d, d.Training, func(r demo.Requirement) string { return r.Site },
-			func(r demo.Requirement) bool { return !current(r) }); w != "harbour" {
+		if w := worst(d, training, func(r exampledata.Requirement) string { return r.Site },
+			func(r exampledata.Requirement) bool { return !current(r) }); w != "harbour" {
 			t.Errorf("site with least current training: %s, want harbour", w)
 		}
 	})
 
 	t.Run("covert tests", func(t *testing.T) {
-		actions := map[string]demo.Action{}
-		for _, a := range d.CAPA {
+		actions := map[string]exampledata.Action{}
+		for _, a := range capa {
 			actions[a.Ref] = a
 		}
-		fail := func(c demo.CovertTest) bool { return c.Result == "fail" }
+		fail := func(c exampledata.CovertTest) bool { return c.Result == "fail" }
 		atLeast(t, 2,
-			situation{"passes", countOf(d.CovertTests, func(c demo.CovertTest) bool { return c.Result == "pass" })},
-			situation{"failures older than 14 days with an action", countOf(d.CovertTests, func(c demo.CovertTest) bool {
+			situation{"passes", countOf(covertTests, func(c exampledata.CovertTest) bool { return c.Result == "pass" })},
+			situation{"failures older than 14 days with an action", countOf(covertTests, func(c exampledata.CovertTest) bool {
 				return fail(c) && ago(c.Conducted) > 14*day && c.LinkedAction != ""
 			})},
-			situation{"failures older than 14 days without one", countOf(d.CovertTests, func(c demo.CovertTest) bool {
+			situation{"failures older than 14 days without one", countOf(covertTests, func(c exampledata.CovertTest) bool {
 				return fail(c) && ago(c.Conducted) > 14*day && c.LinkedAction == ""
 			})})
 		for _, cause := range []string{"people", "procedure", "equipment"} {
-			atLeast(t, 1, situation{"failures for " + cause, countOf(d.CovertTests, func(c demo.CovertTest) bool {
+			atLeast(t, 1, situation{"failures for " + cause, countOf(covertTests, func(c exampledata.CovertTest) bool {
 				return fail(c) && c.FailureCause == cause
 			})})
 		}
-		for _, c := range d.CovertTests {
+		for _, c := range covertTests {
 			if c.LinkedAction == "" {
 				continue
 			}
@@ -230,7 +238,7 @@ func TestDatasetCoversSituations(t *testing.T) {
 				t.Errorf("test %s links to %s, which is not a later covert_test action of its site: %+v", c.Ref, c.LinkedAction, a)
 			}
 		}
-		if w := worst(d, d.CovertTests, func(c demo.CovertTest) string { return c.Site }, fail); w != "harbour" {
+		if w := worst(d, covertTests, func(c exampledata.CovertTest) string { return c.Site }, fail); w != "harbour" {
 			t.Errorf("site failing most tests: %s, want harbour", w)
 		}
 	})
@@ -257,22 +265,21 @@ func TestWriteCSV(t *testing.T) {
 	if err := d.WriteCSV(dir, anchor); err != nil {
 		t.Fatal(err)
 	}
-	sizes := map[string]int{"equipment": len(d.Equipment), "incidents": len(d.Incidents), "capa": len(d.CAPA),
-		"training": len(d.Training), "covert_tests": len(d.CovertTests)}
-	// That the headers are the contracts' columns is checked in sourcesystem.
-	for _, tb := range sourcesystem.Tables() {
+	// That the headers are the contracts' columns is checked in exampledata.
+	for _, e := range exampledata.Entries() {
+		tb := e.Table
 		header, rows := readCSV(t, filepath.Join(dir, tb.File))
 		if want := tb.Header(); !slices.Equal(header, want) {
 			t.Errorf("%s header = %v, want %v", tb.File, header, want)
 		}
-		if n := sizes[tb.Family]; len(rows) != n {
+		if n := len(d.Rows(e.Name)); len(rows) != n {
 			t.Errorf("%s: %d rows, want %d", tb.File, len(rows), n)
 		}
 	}
 	// The first incident, cell by cell: times anchored and in UTC, an open
 	// incident's resolved_at empty.
 	_, rows := readCSV(t, filepath.Join(dir, "incidents.csv"))
-	i := d.Incidents[0]
+	i := exampledata.DemoRecords[exampledata.Incident](d, "incidents")[0]
 	want := []string{i.Ref, i.Site, i.Category, i.Severity, anchor.Add(i.Reported.Offset).Format(time.RFC3339), ""}
 	if i.Resolved.Valid {
 		want[5] = anchor.Add(i.Resolved.Offset).Format(time.RFC3339)
@@ -312,8 +319,10 @@ func TestWriteSQL(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]int{"asset_register": len(d.Equipment), "incident_log": len(d.Incidents), "capa_register": len(d.CAPA),
-		"training_records": len(d.Training), "security_tests": len(d.CovertTests)}
+	want := map[string]int{}
+	for _, e := range exampledata.Entries() {
+		want[e.Table.Name] = len(d.Rows(e.Name))
+	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows per table = %v, want %v", rows, want)
 	}
@@ -354,15 +363,25 @@ func TestBadRecordsAreRejected(t *testing.T) {
 		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
 		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
 	}
-	for name, reasons := range want {
-		f, _ := collectors.Lookup(name)
-		req := source.Request{Shape: f.Shape(collectors.DefaultSettings(f, d.Sites)), File: name + ".csv", Now: anchor}
+	// The configured indicators' bad records, likewise.
+	want["audits_completed"] = map[string]float64{"numerator_above_denominator": 1, "duplicate_ref": 2}
+	want["disruption_minutes"] = map[string]float64{"missing_value": 1, "future_at": 1, "duplicate_ref": 2}
+	want["vigilance_reports"] = map[string]float64{"unknown_breakdown": 1, "duplicate_ref": 2}
+	cfg, err := config.Load("../../examples/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Families) != len(want) {
+		t.Errorf("demo.yml configures %d families and indicators, this test expects %d", len(cfg.Families), len(want))
+	}
+	for _, fam := range cfg.Families {
+		req := source.Request{Shape: fam.Collector.Shape(fam.Settings), File: fam.File, Now: anchor}
 		res, err := source.CSV{Dir: dir}.Aggregate(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := res.Rejected(); !reflect.DeepEqual(got, reasons) {
-			t.Errorf("%s rejected %v, want %v", name, got, reasons)
+		if got := res.Rejected(); !reflect.DeepEqual(got, want[fam.Name]) {
+			t.Errorf("%s rejected %v, want %v", fam.Name, got, want[fam.Name])
 		}
 	}
 }
@@ -398,11 +417,12 @@ func TestPostgresExampleMatchesCSV(t *testing.T) {
 	// back from the first asset; both paths are then evaluated with the
 	// same distance to that anchor.
 	d := demo.Generate()
+	first := exampledata.DemoRecords[exampledata.Asset](d, "equipment")[0]
 	var loaded time.Time
-	if err := db.QueryRow("SELECT state_changed_at FROM asset_register WHERE asset_id = $1", d.Equipment[0].Ref).Scan(&loaded); err != nil {
+	if err := db.QueryRow("SELECT state_changed_at FROM asset_register WHERE asset_id = $1", first.Ref).Scan(&loaded); err != nil {
 		t.Fatal(err)
 	}
-	loaded = loaded.Add(-d.Equipment[0].StatusSince.Offset)
+	loaded = loaded.Add(-first.StatusSince.Offset)
 	dir := t.TempDir()
 	if err := d.WriteCSV(dir, loaded); err != nil {
 		t.Fatal(err)

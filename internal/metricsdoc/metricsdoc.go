@@ -15,6 +15,9 @@ import (
 type Metric struct {
 	Name, Type string
 	Labels     []string
+	// PostgresOnly is set for a metric its meaning says is absent for CSV
+	// sources, which the CSV demo cannot serve.
+	PostgresOnly bool
 }
 
 // row matches a reference table row: | `name` | type | `label`, ... | meaning |
@@ -39,7 +42,7 @@ func Load(path string) (map[string]Metric, error) {
 		if _, dup := out[m[1]]; dup {
 			return nil, fmt.Errorf("%s:%d: %s is documented twice", path, n, m[1])
 		}
-		metric := Metric{Name: m[1], Type: m[2]}
+		metric := Metric{Name: m[1], Type: m[2], PostgresOnly: strings.Contains(sc.Text(), "absent for CSV sources")}
 		for _, l := range label.FindAllStringSubmatch(m[3], -1) {
 			metric.Labels = append(metric.Labels, l[1])
 		}

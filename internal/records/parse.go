@@ -89,13 +89,18 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
-// parseNumber reads a decimal number as PostgreSQL's float8 input does: an
-// optional sign, digits with an optional point, an optional exponent. Go's
-// hexadecimal and underscore forms, which PostgreSQL refuses, are invalid,
-// and so are NaN and infinities, which no KPI can count.
+// parseNumber reads a number as PostgreSQL's float8 input (C's strtod)
+// does: decimal with an optional exponent, or hexadecimal, which strtod takes
+// with or without a binary exponent and Go only with one. Go's underscores,
+// which strtod refuses, are invalid, and so are NaN and infinities, which no
+// KPI can count.
 func parseNumber(raw string) Value {
-	if strings.ContainsAny(raw, "xX_pP") {
+	if strings.Contains(raw, "_") {
 		return Value{Kind: KindInvalid}
+	}
+	digits := strings.TrimLeft(raw, "+-")
+	if len(digits) > 2 && (digits[:2] == "0x" || digits[:2] == "0X") && !strings.ContainsAny(digits, "pP") {
+		raw += "p0"
 	}
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {

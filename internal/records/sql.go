@@ -163,8 +163,30 @@ func readTimeSQL(c Column, src, text string) string {
 		" ELSE " + src + "::timestamptz END)"
 }
 
-// TrimQuery strips the white space and semicolons around a record query so
-// that it can stand as a subquery.
+// TrimQuery strips the white space, semicolons and line comments that end a
+// record query, so that it can stand as a subquery: "SELECT ... ; ;" and
+// "SELECT ...; -- note" are one statement.
 func TrimQuery(query string) string {
-	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(query), ";"))
+	q := strings.TrimSpace(query)
+	for {
+		before := q
+		q = strings.TrimSpace(strings.TrimRight(q, ";"))
+		if i := strings.LastIndex(q, ";"); i >= 0 && onlyComments(q[i+1:]) {
+			q = strings.TrimSpace(q[:i])
+		}
+		if q == before {
+			return q
+		}
+	}
+}
+
+// onlyComments reports whether s holds nothing but white space and "--"
+// line comments.
+func onlyComments(s string) bool {
+	for _, line := range strings.Split(s, "\n") {
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+			return false
+		}
+	}
+	return true
 }

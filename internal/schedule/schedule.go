@@ -77,7 +77,7 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 		}
 		s.jobs = append(s.jobs, j)
 		fams = append(fams, snapshot.Family{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
-			Info: collectors.KPIInfo(f.Collector)})
+			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector)})
 	}
 	snap.Configure(fams)
 	return s, nil
@@ -125,17 +125,25 @@ func (s *Scheduler) run(j *job) {
 	j.collect(s.ctx)
 }
 
+// stopGrace is how long a collection may take to end once its timeout has
+// passed or the scheduler stops. Sources end their reads with the context,
+// so this is a last resort: past it, the collection is counted as failed
+// and left behind, and nothing waits for it.
+const stopGrace = 2 * time.Second
+
 // collect runs one collection. Its failure is logged and shown in the
 // snapshot's health metrics; it never stops the exporter.
 func (j *job) collect(parent context.Context) {
-	ctx, cancel := context.WithTimeout(parent, time.Duration(j.fam.Timeout))
+	timeout := time.Duration(j.fam.Timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	start := j.now()
-	res, err := j.src.Aggregate(ctx, source.Request{
+	res, err := j.aggregate(ctx, source.Request{
 		Shape:   j.shape,
 		Query:   j.fam.Query,
 		File:    j.fam.File,
 		Columns: j.fam.Columns,
+		MaxAge:  time.Duration(j.fam.MaxAge),
 		Now:     start,
 	})
 	took := time.Since(start)
@@ -143,24 +151,102 @@ func (j *job) collect(parent context.Context) {
 		if parent.Err() != nil {
 			return // stopping: not a failure of the source
 		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
 		j.snap.Failed(j.fam.Name, took)
 		j.logger.Error("collection failed; serving the last good values", "err", err, "duration", took)
 		return
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
 	rejected := res.Rejected()
-	if err := j.snap.Succeeded(j.fam.Name, metrics, res.Read(), rejected, start, took); err != nil {
+	sites := j.siteRecords(res)
+	if err := j.snap.Succeeded(j.fam.Name, snapshot.Collection{
+		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: sites,
+		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
+	}); err != nil {
 		j.snap.Failed(j.fam.Name, took)
 		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
 		return
 	}
-	// Rejected records are logged by reason and count only: their content
-	// may identify a person.
-	attrs := []any{"records", res.Read(), "duration", took}
-	if len(rejected) > 0 {
-		attrs = append(attrs, "rejected", rejected)
+	j.logger.Info("collection succeeded", successAttrs(res, took)...)
+	// Only configured site codes are named: a rejected cell's value may be
+	// anything the source system holds, a name among them.
+	if unknown := rejected[records.UnknownReason("site")]; unknown > 0 {
+		for _, site := range j.fam.Settings.Sites {
+			if sites[site] == 0 {
+				j.logger.Warn("a configured site has no accepted record while records are rejected for an unknown site: renamed in the source system?",
+					"site", site, "unknown_site", int64(unknown))
+			}
+		}
 	}
-	j.logger.Info("collection succeeded", attrs...)
+	if res.CanWrite != nil && *res.CanWrite {
+		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
+	}
+}
+
+// successAttrs are the log attributes of a successful collection.
+// Rejected records are logged by reason and count only: their content may
+// identify a person. Counts are integers: as floats, 12862472 records would
+// read 1.2862472e+07.
+func successAttrs(res records.Result, took time.Duration) []any {
+	attrs := []any{"records", int64(res.Read()), "duration", took}
+	if rejected := res.Rejected(); len(rejected) > 0 {
+		byReason := make(map[string]int64, len(rejected))
+		for reason, n := range rejected {
+			byReason[reason] = int64(n)
+		}
+		attrs = append(attrs, "rejected", byReason)
+	}
+	return attrs
+}
+
+// siteRecords counts the accepted records of each configured site.
+func (j *job) siteRecords(res records.Result) map[string]float64 {
+	site := j.shape.KeyIndex("site")
+	out := make(map[string]float64, len(j.fam.Settings.Sites))
+	for _, s := range j.fam.Settings.Sites {
+		out[s] = 0
+	}
+	for _, g := range res.Accepted() {
+		if _, ok := out[g.Keys[site]]; ok {
+			out[g.Keys[site]] += g.Count
+		}
+	}
+	return out
+}
+
+// aggregate asks the source for the records, waiting no longer than the
+// context and stopGrace.
+func (j *job) aggregate(ctx context.Context, req source.Request) (records.Result, error) {
+	type outcome struct {
+		res records.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := j.src.Aggregate(ctx, req)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+	}
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-time.After(stopGrace):
+		return records.Result{}, fmt.Errorf("the source did not stop reading %s after the collection ended: %w", stopGrace, ctx.Err())
+	}
+}
+
+// basis is what a family's values stand on: its source's type and place
+// (not its secret), the family's query, file and columns, and the settings
+// that hold the sites and targets.
+func basis(cfg *config.Config, f *config.Family) any {
+	src := cfg.Sources[f.Source]
+	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Settings}
 }
 
 // interval is the time between the schedule's next two activations.

@@ -10,12 +10,13 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // The snapshot only changes when a collection ends or the configuration is
 // reloaded, while Prometheus, dashboards and anyone with a browser may
 // scrape at any time. So the snapshot is encoded when it changes, by the
-// collection that changed it, in each variant scrapers asked for lately,
+// collection that changed it, in each common variant scrapers asked for lately,
 // and scrapes serve those bytes: a scrape costs little more than writing
 // them, however many series the sites produce and however many scrapers
 // there are, and no scrape waits for an encoding but the first of a variant.
@@ -24,6 +25,18 @@ import (
 type variant struct {
 	format expfmt.Format
 	gzip   bool
+}
+
+// cached reports whether a variant is kept encoded: only those Prometheus,
+// browsers and curl ask for (text or delimited protobuf, with names
+// escaped to underscores or not at all, gzipped or not). Another variant is
+// encoded for the scrape that asks for it and not kept: kept, each of the
+// 32 a client can ask for once would be encoded on every change for an
+// hour.
+func (v variant) cached() bool {
+	t, esc := v.format.FormatType(), v.format.ToEscapingScheme()
+	return (t == expfmt.TypeTextPlain || t == expfmt.TypeProtoDelim) &&
+		(esc == model.UnderscoreEscaping || esc == model.NoEscaping)
 }
 
 // forgetAfter is how long a variant nobody scrapes is still encoded on
@@ -68,6 +81,14 @@ func (s *Snapshot) encoded(v variant) (*encoding, error) {
 			return nil, err
 		}
 		x = &exposition{version: version, families: mfs, variants: map[variant]*encoding{}}
+	}
+	if !v.cached() {
+		once := &exposition{families: x.families, variants: map[variant]*encoding{}}
+		if err := once.add(v); err != nil {
+			return nil, err
+		}
+		s.published.Store(x)
+		return once.variants[v], nil
 	}
 	if _, ok := x.variants[v]; !ok {
 		next := &exposition{version: x.version, families: x.families, variants: maps.Clone(x.variants)}

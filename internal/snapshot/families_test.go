@@ -101,7 +101,7 @@ func TestSucceededRefusesInconsistentMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	twice := []prometheus.Metric{gauge(testDesc, 1, "north"), gauge(testDesc, 2, "north")}
-	if err := s.Succeeded("equipment", twice, 2, nil, time.Now(), time.Second); err == nil {
+	if err := s.Succeeded("equipment", Collection{Metrics: twice, Read: 2, At: time.Now(), Took: time.Second}); err == nil {
 		t.Fatal("a collection with the same series twice was accepted")
 	}
 	after, err := s.Gather()

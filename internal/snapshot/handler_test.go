@@ -48,7 +48,7 @@ func set(s *Snapshot, v float64) {
 	for _, site := range sites {
 		ms = append(ms, prometheus.MustNewConstMetric(testDesc, prometheus.GaugeValue, v, site))
 	}
-	if err := s.Succeeded("equipment", ms, 3, map[string]float64{"missing_site": 1}, time.Unix(1773144000, 0), time.Second); err != nil {
+	if err := s.Succeeded("equipment", Collection{Metrics: ms, Read: 3, Rejected: map[string]float64{"missing_site": 1}, At: time.Unix(1773144000, 0), Took: time.Second}); err != nil {
 		panic(err)
 	}
 }
@@ -156,10 +156,11 @@ func TestHandlerMatchesPromhttp(t *testing.T) {
 						}
 					}
 				})
-				// The indicator, the eight health families and the live
+				// The indicator, the nine health families (site records,
+				// source modified and role are not set here) and the live
 				// counter.
-				if len(names) != 10 {
-					t.Fatalf("reference exposes %d families, want 10: %v", len(names), names)
+				if len(names) != 11 {
+					t.Fatalf("reference exposes %d families, want 11: %v", len(names), names)
 				}
 				for _, n := range names {
 					if gotFams[n] != wantFams[n] {

@@ -5,6 +5,7 @@ package snapshot
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,12 @@ type Family struct {
 	// Info are metrics the family's configuration alone determines (what
 	// each of its KPIs is), served whatever the state of its collections.
 	Info []prometheus.Metric
+	// RejectedLimit is the share of records that may be rejected before an
+	// alert fires, from the configuration.
+	RejectedLimit float64
+	// Basis is what the family's values stand on (where its records come
+	// from, the sites, the targets): a reload that changes it drops them.
+	Basis any
 }
 
 type state struct {
@@ -33,10 +40,13 @@ type state struct {
 	// indicators are the family's metrics, gathered once when collected.
 	indicators  []*dto.MetricFamily
 	lastSuccess time.Time
+	modified    time.Time
+	canWrite    *bool
 	duration    time.Duration
 	succeeded   bool
 	read        float64
 	rejected    map[string]float64
+	siteRecords map[string]float64
 	runs, fails float64
 }
 
@@ -56,14 +66,20 @@ type Snapshot struct {
 func New() *Snapshot { return &Snapshot{families: map[string]*state{}} }
 
 // Configure sets the configured families. A family configured before keeps
-// its last values and counters; a family no longer configured is dropped.
+// its last values and counters, unless what they stand on has changed; a
+// family no longer configured is dropped.
 func (s *Snapshot) Configure(fams []Family) {
 	s.mu.Lock()
 	next := make(map[string]*state, len(fams))
 	for _, f := range fams {
 		st, ok := s.families[f.Name]
-		if !ok {
+		switch {
+		case !ok:
 			st = &state{}
+		case !reflect.DeepEqual(st.Basis, f.Basis):
+			// Values from another source, or graded against other sites
+			// and targets, would be served as the new configuration's.
+			st = &state{runs: st.runs, fails: st.fails}
 		}
 		st.Family = f
 		next[f.Name] = st
@@ -74,21 +90,41 @@ func (s *Snapshot) Configure(fams []Family) {
 	s.refresh()
 }
 
+// Collection is what a successful collection found.
+type Collection struct {
+	Metrics  []prometheus.Metric
+	Read     float64
+	Rejected map[string]float64
+	// SiteRecords counts the accepted records of each configured site, 0
+	// included: a renamed site's records are all rejected as unknown.
+	SiteRecords map[string]float64
+	// Modified is when the source last changed, zero if it cannot tell.
+	Modified time.Time
+	// CanWrite is whether the role the source connects as can write, nil
+	// if the source has no role.
+	CanWrite *bool
+	At       time.Time
+	Took     time.Duration
+}
+
 // Succeeded records a successful collection and replaces the family's
 // values. The metrics are gathered and checked here, once: a metric a
 // registry would refuse fails the collection that made it, not every scrape.
-func (s *Snapshot) Succeeded(family string, metrics []prometheus.Metric, read float64, rejected map[string]float64, at time.Time, took time.Duration) error {
-	indicators, err := gather(metrics)
+func (s *Snapshot) Succeeded(family string, c Collection) error {
+	indicators, err := gather(c.Metrics)
 	if err != nil {
 		return err
 	}
 	s.update(family, func(st *state) {
 		st.indicators = indicators
-		st.lastSuccess = at
+		st.lastSuccess = c.At
+		st.modified = c.Modified
+		st.canWrite = c.CanWrite
 		st.succeeded = true
-		st.read = read
-		st.rejected = rejected
-		st.duration = took
+		st.read = c.Read
+		st.rejected = c.Rejected
+		st.siteRecords = c.SiteRecords
+		st.duration = c.Took
 	})
 	return nil
 }
@@ -133,6 +169,18 @@ var (
 	rejectedDesc = prometheus.NewDesc("sems_collection_records_rejected",
 		"Records the family's last successful collection rejected and left out of every indicator, by reason.",
 		[]string{"family", "source", "reason"}, nil)
+	modifiedDesc = prometheus.NewDesc("sems_collection_source_modified_timestamp_seconds",
+		"Unix time the source last changed, as the family's last successful collection found it: a CSV file's modification time. An export job that has stopped shows here, while every collection of its old file succeeds.",
+		[]string{"family", "source"}, nil)
+	canWriteDesc = prometheus.NewDesc("sems_collection_source_role_can_write",
+		"Whether the database role the family's last successful collection connected as can write (1): a superuser, a member of pg_write_server_files or pg_execute_server_program, or a role holding INSERT, UPDATE, DELETE or TRUNCATE on a table. The read-only transaction does not stop such a role writing through dblink_exec or lo_export. Absent for CSV sources.",
+		[]string{"family", "source"}, nil)
+	siteRecordsDesc = prometheus.NewDesc("sems_collection_site_records",
+		"Records of each configured site that the family's last successful collection accepted, 0 included. A site with none while records are rejected as unknown_site has most likely been renamed in the source system; its KPIs are absent and the organisation's stand on the other sites.",
+		[]string{"family", "source", "site"}, nil)
+	rejectedLimitDesc = prometheus.NewDesc("sems_collection_records_rejected_ratio_limit",
+		"The share of a family's records that may be rejected before SemsRecordsRejected fires: the family's max_rejected_ratio.",
+		[]string{"family", "source"}, nil)
 	runsDesc = prometheus.NewDesc("sems_collections_total",
 		"Scheduled collections of the family since the exporter started.",
 		[]string{"family", "source"}, nil)
@@ -168,6 +216,7 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		gauge(lastSuccessDesc, unixSeconds(st.lastSuccess))
 		gauge(durationDesc, st.duration.Seconds())
 		gauge(intervalDesc, st.Interval.Seconds())
+		gauge(rejectedLimitDesc, st.RejectedLimit)
 		health = append(health,
 			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
 			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
@@ -176,8 +225,17 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 			continue
 		}
 		gauge(readDesc, st.read)
+		if !st.modified.IsZero() {
+			gauge(modifiedDesc, unixSeconds(st.modified))
+		}
+		if st.canWrite != nil {
+			gauge(canWriteDesc, boolFloat(*st.canWrite))
+		}
 		for _, reason := range st.Reasons {
 			health = append(health, prometheus.MustNewConstMetric(rejectedDesc, prometheus.GaugeValue, st.rejected[reason], st.Name, st.Source, reason))
+		}
+		for _, site := range slices.Sorted(maps.Keys(st.siteRecords)) {
+			health = append(health, prometheus.MustNewConstMetric(siteRecordsDesc, prometheus.GaugeValue, st.siteRecords[site], st.Name, st.Source, site))
 		}
 		parts = append(parts, st.indicators)
 	}

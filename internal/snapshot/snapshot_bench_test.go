@@ -40,7 +40,7 @@ func largeSnapshot(b *testing.B) (*Snapshot, *prometheus.Registry, int) {
 		t, _ := spec.Table(name)
 		res := t.Aggregate(shape, now)
 		metrics := f.Metrics(shape, res, settings)
-		if err := snap.Succeeded(name, metrics, res.Read(), res.Rejected(), now, time.Second); err != nil {
+		if err := snap.Succeeded(name, Collection{Metrics: metrics, Read: res.Read(), Rejected: res.Rejected(), At: now, Took: time.Second}); err != nil {
 			b.Fatal(err)
 		}
 		all = append(all, metrics...)

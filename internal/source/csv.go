@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -9,9 +10,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/sems-exporter/sems_exporter/internal/bounded"
 	"github.com/sems-exporter/sems_exporter/internal/records"
 )
+
+// MaxRecordBytes bounds one CSV record, header included: a record is a few
+// short cells, and a longer one is a field whose quote never closes, or not
+// a CSV file at all. It bounds the memory one collection can take.
+const MaxRecordBytes = 1 << 20
+
+// settleTime is how long a CSV file must have been left alone before it is
+// read: a file modified more recently is still being written, and a read
+// would see part of it.
+const settleTime = time.Second
 
 // CSV reads records from CSV exports in one directory, a file per family,
 // with a header row naming the columns.
@@ -19,14 +32,59 @@ type CSV struct {
 	Dir string
 }
 
-// Aggregate reads the request's file and aggregates it.
+// Aggregate reads the request's file and aggregates it. The file is closed
+// when the context ends, so that no read outlives the collection.
 func (c CSV) Aggregate(ctx context.Context, req Request) (records.Result, error) {
-	f, err := os.Open(filepath.Join(c.Dir, req.File))
+	f, err := bounded.Open(filepath.Join(c.Dir, req.File))
 	if err != nil {
 		return records.Result{}, err
 	}
 	defer f.Close()
-	return ReadCSV(ctx, f, req)
+	defer context.AfterFunc(ctx, func() { f.Close() })()
+	before, err := settled(ctx, f)
+	if err != nil {
+		return records.Result{}, err
+	}
+	if age := req.Now.Sub(before.ModTime()); req.MaxAge > 0 && age > req.MaxAge {
+		return records.Result{}, fmt.Errorf("the CSV file was last modified %s ago, longer than max_age %s: is its export still running?",
+			age.Round(time.Second), req.MaxAge)
+	}
+	res, err := ReadCSV(ctx, f, req)
+	if err != nil {
+		return records.Result{}, err
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return records.Result{}, err
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return records.Result{}, errChanged
+	}
+	res.Modified = before.ModTime()
+	return res, nil
+}
+
+var errChanged = errors.New("the CSV file changed while it was read: export it to a temporary file and rename that into place")
+
+// settled waits until the file has not been modified for settleTime, so
+// that a file being written is read once it is whole, and returns its state
+// then. A modification time in the future is taken as settled.
+func settled(ctx context.Context, f *os.File) (os.FileInfo, error) {
+	for {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		age := time.Since(st.ModTime())
+		if age < 0 || age >= settleTime {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("the CSV file was still being written: %w", ctx.Err())
+		case <-time.After(settleTime - age):
+		}
+	}
 }
 
 // ReadCSV aggregates the records of one CSV stream. A header that lacks a
@@ -62,7 +120,7 @@ func ReadCSV(ctx context.Context, r io.ReadSeeker, req Request) (records.Result,
 	}
 	if read != counted {
 		// Rewritten in place between the passes: its duplicates are unknown.
-		return records.Result{}, errors.New("the CSV file changed while it was read")
+		return records.Result{}, errChanged
 	}
 	return agg.Result(), nil
 }
@@ -73,9 +131,15 @@ type csvRows struct{ wellFormed, malformed int }
 // scanCSV reads the header, then passes each well-formed row to record,
 // parsed into the shape's columns (only those marked in parse, when it is
 // not nil; the others are left as they were), and reports each malformed row.
+//
+// A file that cannot be read whole fails: a record too long to be one, a
+// quote left open across lines (it would swallow the rows after it), a last
+// row cut short (the file is still being written).
 func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record), reject func(reason string)) (csvRows, error) {
 	var n csvRows
-	cr := csv.NewReader(r)
+	in := &csvStream{ctx: ctx, r: r}
+	cr := csv.NewReader(in)
+	in.recordStart = cr.InputOffset
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -85,33 +149,49 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 	if err != nil {
 		return n, fmt.Errorf("reading CSV header: %w", err)
 	}
+	header = append([]string(nil), header...) // not reused by the next Read
 	positions, err := columnPositions(req.Shape.Columns, header, req.Columns)
 	if err != nil {
 		return n, err
 	}
 	rec := make(records.Record, len(req.Shape.Columns))
-	for line := 0; ; line++ {
-		if line%4096 == 0 && ctx.Err() != nil {
-			return n, ctx.Err()
-		}
+	lastMalformed := false
+	line := 1 // where the last row read starts
+	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
+			if lastMalformed && !in.endsLine {
+				return n, fmt.Errorf("line %d: the file ends in a partial row: is it still being written? Export it to a temporary file and rename that into place", line)
+			}
 			return n, nil
 		}
 		if err != nil {
 			var perr *csv.ParseError
-			if errors.As(err, &perr) && !errors.Is(perr.Err, csv.ErrQuote) && !errors.Is(perr.Err, csv.ErrBareQuote) {
-				return n, fmt.Errorf("reading CSV: %w", err)
+			if !errors.As(err, &perr) {
+				return n, fmt.Errorf("reading CSV after the row on line %d: %w", line, err)
 			}
-			// A stray quote spoils one row, not the file.
+			if perr.Line > perr.StartLine || (!errors.Is(perr.Err, csv.ErrQuote) && !errors.Is(perr.Err, csv.ErrBareQuote)) {
+				return n, fmt.Errorf("reading CSV: %w (a quote left open takes every row after it)", err)
+			}
+			// A stray quote on one line spoils that row, not the file.
+			line = perr.StartLine
+			n.malformed++
+			lastMalformed = true
+			reject(records.ReasonMalformedRow)
+			continue
+		}
+		line, _ = cr.FieldPos(0)
+		lastMalformed = len(row) != len(header)
+		if lastMalformed {
 			n.malformed++
 			reject(records.ReasonMalformedRow)
 			continue
 		}
-		if len(row) != len(header) {
-			n.malformed++
-			reject(records.ReasonMalformedRow)
-			continue
+		for _, p := range positions {
+			if p >= 0 && strings.ContainsAny(row[p], "\r\n") {
+				start, _ := cr.FieldPos(p)
+				return n, fmt.Errorf("line %d: the %s cell runs over several lines: a quote left open takes every row after it", start, header[p])
+			}
 		}
 		n.wellFormed++
 		for i, col := range req.Shape.Columns {
@@ -128,12 +208,65 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 	}
 }
 
+// csvStream is what the CSV parser reads: the stream without a leading
+// byte order mark and with every line ending made "\n" (Excel's "CSV
+// (Macintosh)" ends lines with "\r" alone). It ends with its context, and
+// fails a record longer than MaxRecordBytes rather than hold it in memory.
+type csvStream struct {
+	ctx         context.Context
+	r           io.Reader
+	recordStart func() int64 // the parser's offset of the record it reads
+	given       int64        // bytes handed to the parser
+	started     bool         // past the byte order mark
+	afterCR     bool         // the last byte read was "\r"
+	endsLine    bool         // the last byte handed on ends a line
+}
+
+var errRecordTooLong = fmt.Errorf("a CSV record is longer than %d bytes: a quote left open, or not a CSV file", MaxRecordBytes)
+
+func (s *csvStream) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if s.given-s.recordStart() > MaxRecordBytes {
+		return 0, errRecordTooLong
+	}
+	n, err := s.r.Read(p)
+	b := p[:n]
+	if !s.started && n > 0 {
+		// A short first read could split the mark; files are read in
+		// blocks, and a split mark is then a header cell's first bytes.
+		b = bytes.TrimPrefix(b, []byte("\ufeff"))
+		s.started = true
+	}
+	out := 0
+	for _, c := range b {
+		if c == '\n' && s.afterCR {
+			s.afterCR = false
+			continue
+		}
+		s.afterCR = c == '\r'
+		if c == '\r' {
+			c = '\n'
+		}
+		p[out] = c
+		out++
+	}
+	if out > 0 {
+		s.endsLine = p[out-1] == '\n'
+	}
+	s.given += int64(out)
+	return out, err
+}
+
 // columnPositions finds each contract column in the header, by its mapped
-// name if the configuration maps it. Header names match case-insensitively.
+// name if the configuration maps it. Header names match case-insensitively;
+// a column the header names twice is refused, as either could be meant.
 func columnPositions(cols []records.Column, header []string, mapping map[string]string) ([]int, error) {
-	byName := map[string]int{}
+	byName := map[string][]int{}
 	for i, h := range header {
-		byName[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		name := strings.ToLower(strings.TrimSpace(h))
+		byName[name] = append(byName[name], i)
 	}
 	positions := make([]int, len(cols))
 	var missing []string
@@ -142,14 +275,17 @@ func columnPositions(cols []records.Column, header []string, mapping map[string]
 		if m, ok := mapping[c.Name]; ok {
 			name = m
 		}
-		p, ok := byName[strings.ToLower(name)]
-		if !ok {
-			p = -1
+		positions[i] = -1
+		switch found := byName[strings.ToLower(name)]; len(found) {
+		case 0:
 			if c.Required {
 				missing = append(missing, name)
 			}
+		case 1:
+			positions[i] = found[0]
+		default:
+			return nil, fmt.Errorf("CSV header names column %s %d times", name, len(found))
 		}
-		positions[i] = p
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("CSV header lacks required column(s) %s", strings.Join(missing, ", "))

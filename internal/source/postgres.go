@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,23 +21,24 @@ import (
 // databases: the exporter only ever reads, in read-only transactions bounded
 // by a statement timeout, and lets the database do the counting.
 type Postgres struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	conns *connector
 }
 
 // OpenPostgres prepares a pool of at most maxConns connections. It does not
 // connect: an unreachable database is a failed collection, not a failed start.
 func OpenPostgres(dsn string, maxConns int) (*Postgres, error) {
-	connector, err := pq.NewConnector(dsn)
+	conns, err := newConnector(dsn)
 	if err != nil {
 		// The parser's message can quote the connection string, password
 		// and all.
 		return nil, errors.New("opening postgres source: the connection string is not valid (not shown: it holds a password)")
 	}
-	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(conns), "postgres")
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Postgres{db: db}, nil
+	return &Postgres{db: db, conns: conns}, nil
 }
 
 // Close closes the pool.
@@ -44,9 +46,21 @@ func (p *Postgres) Close() error { return p.db.Close() }
 
 // Aggregate runs the family's shape over the record query in the database
 // and returns one row per group. The context's deadline also becomes the
-// statement timeout, so a hung query ends on the server, not only here.
+// statement timeout, so a hung query ends on the server, not only here;
+// and when the context ends the connection is closed, so that a server that
+// has stopped answering cannot hold the collection past it.
 func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, error) {
-	tx, err := p.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := p.db.Connx(ctx)
+	if err != nil {
+		return records.Result{}, err
+	}
+	defer conn.Close()
+	stop, err := p.conns.closeWith(ctx, conn.Conn)
+	if err != nil {
+		return records.Result{}, err
+	}
+	defer stop()
+	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return records.Result{}, err
 	}
@@ -56,13 +70,20 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	// Timestamps without a time zone are read as UTC, as the CSV reader
-	// does. Both settings go in one round trip.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL TimeZone = 'UTC'", timeout.Milliseconds())); err != nil {
-		return records.Result{}, err
+	// does. Both settings go in one round trip, the timeout as a parameter:
+	// pg_stat_statements keeps a "SET" with each new constant as a
+	// statement of its own, and would fill with one per collection.
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true)",
+		strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
+		return records.Result{}, redact(err)
 	}
-	columns, err := queryColumns(ctx, tx, req.Query)
+	var canWrite bool
+	if err := tx.QueryRowContext(ctx, canWriteSQL).Scan(&canWrite); err != nil {
+		return records.Result{}, fmt.Errorf("checking the role's privileges: %w", redact(err))
+	}
+	columns, err := queryColumns(ctx, tx, req.Query, req.Now)
 	if err != nil {
-		return records.Result{}, fmt.Errorf("record query: %w", err)
+		return records.Result{}, fmt.Errorf("record query: %w", redact(err))
 	}
 	if slices.Contains(columns, records.RejectColumn) {
 		return records.Result{}, fmt.Errorf("record query returns the reserved column %s", records.RejectColumn)
@@ -81,29 +102,59 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
 	res.Now = req.Now
+	res.CanWrite = &canWrite
 	return res, nil
 }
 
-// redact drops PostgreSQL's message for a data exception: it quotes the
-// value that failed, which may be a name from a free-text column.
+// canWriteSQL tells whether the connection's role can write despite the
+// read-only transaction: a superuser can through dblink_exec and
+// lo_export, members of the server file roles through COPY, and a role
+// holding a write privilege on any table once anything opens another
+// transaction on its connection.
+const canWriteSQL = `SELECT r.rolsuper
+    OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')
+    OR pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
+    OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+          AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
+  FROM pg_roles r WHERE r.rolname = current_user`
+
+// safeClasses are the SQLSTATE classes whose messages quote only what the
+// record query and the connection settings hold: syntax and access
+// errors, a refused write, a connection or resource problem, a timeout.
+// Any other message may quote a record's value: a data exception does, and
+// so does an exception a function the query calls raises with one.
+var safeClasses = map[pq.ErrorClass]bool{
+	"08": true, "0A": true, "25": true, "28": true, "3D": true,
+	"42": true, "53": true, "54": true, "57": true, "58": true,
+}
+
+// redact drops PostgreSQL's message for every other class, keeping its
+// code.
 func redact(err error) error {
 	var pe *pq.Error
-	if errors.As(err, &pe) && pe.Code.Class() == "22" {
+	if !errors.As(err, &pe) || safeClasses[pe.Code.Class()] {
+		return err
+	}
+	if pe.Code.Class() == "22" {
 		return fmt.Errorf("a record holds a value its column cannot take (PostgreSQL error %s, %s; the value is not shown): cast or filter it in the record query", pe.Code, pe.Code.Name())
 	}
-	return err
+	return fmt.Errorf("PostgreSQL error %s, %s (its message is not shown: it may quote a record)", pe.Code, pe.Code.Name())
 }
 
 // queryColumns asks for the record query's columns without running it.
-func queryColumns(ctx context.Context, tx *sqlx.Tx, query string) ([]string, error) {
+// The query may use $1, the collection's time, as the aggregation does.
+func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time) ([]string, error) {
 	// Prepared, so that PostgreSQL takes one statement only: a record query
-	// cannot end the read-only transaction with "; COMMIT; ...".
-	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src LIMIT 0")
+	// cannot end the read-only transaction with "; COMMIT; ...". The
+	// condition gives $1 its type and makes it a parameter whether or not
+	// the record query uses it.
+	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src WHERE $1::timestamptz IS NOT NULL LIMIT 0")
 	if err != nil {
 		return nil, err
 	}
 	defer stmt.Close()
-	rows, err := stmt.QueryContext(ctx)
+	rows, err := stmt.QueryContext(ctx, now)
 	if err != nil {
 		return nil, err
 	}

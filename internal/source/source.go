@@ -18,7 +18,10 @@ type Request struct {
 	Query   string
 	File    string
 	Columns map[string]string
-	Now     time.Time
+	// MaxAge, when set, fails a CSV file last modified longer ago: its
+	// export has stopped.
+	MaxAge time.Duration
+	Now    time.Time
 }
 
 // Source is a system records are read from.

@@ -1,0 +1,226 @@
+package schedule_test
+
+// The hostile-input suite of the scheduler: an export whose job stopped
+// long ago, which used to be collected as fresh on every tick.
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sems-exporter/sems_exporter/internal/schedule"
+	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
+)
+
+// TestHostileDeadExport collects an incidents export last modified 45 days
+// ago: its age is exported, and with max_age 7d each collection fails.
+func TestHostileDeadExport(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "csv", "incidents.csv")
+	reported := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	if err := os.WriteFile(path, []byte("incident_ref,site,category,severity,reported_at,resolved_at\nINC-1,north,cyber,high,"+reported+",\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	modified := time.Now().Add(-45 * 24 * time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, modified, modified); err != nil {
+		t.Fatal(err)
+	}
+	config := `sites: [north]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  incidents:
+    source: exports
+    file: incidents.csv
+    schedule: "@every 1s"
+`
+	run := func(text string, until func(map[string]float64) bool) map[string]float64 {
+		t.Helper()
+		logs := &syncbuf.Buffer{}
+		snap := snapshot.New()
+		s, err := schedule.New(parse(t, dir, text), snap, slog.New(slog.NewTextHandler(logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer s.Stop()
+		var got map[string]float64
+		waitFor(t, 30*time.Second, "a collection", func() bool {
+			got = gather(t, snap)
+			return until(got)
+		})
+		if t.Failed() {
+			t.Logf("log:\n%s", logs)
+		}
+		return got
+	}
+	modifiedKey := health("sems_collection_source_modified_timestamp_seconds", "incidents", "exports")
+	got := run(config, func(m map[string]float64) bool {
+		return m[health("sems_collection_success", "incidents", "exports")] == 1
+	})
+	if v := got[modifiedKey]; v != float64(modified.Unix()) {
+		t.Errorf("%s = %v, want the file's %v", modifiedKey, v, modified.Unix())
+	}
+	got = run(strings.Replace(config, "file: incidents.csv", "file: incidents.csv\n    max_age: 7d", 1), func(m map[string]float64) bool {
+		return m[health("sems_collection_failures_total", "incidents", "exports")] >= 1
+	})
+	if v := got[health("sems_collection_success", "incidents", "exports")]; v != 0 {
+		t.Errorf("a 45-day-old export with max_age 7d: success = %v, want 0", v)
+	}
+}
+
+// TestHostileReloadDropsStaleValues reloads a configuration that moves
+// incidents from a CSV export to a PostgreSQL source that fails, drops the
+// south site and changes a target. The CSV's record count, the removed
+// site's values and the old targets used to stay, under the new source's
+// name, while the reload was reported successful.
+func TestHostileReloadDropsStaleValues(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	reported := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	path := filepath.Join(dir, "csv", "incidents.csv")
+	if err := os.WriteFile(path, []byte("incident_ref,site,category,severity,reported_at,resolved_at\n"+
+		"INC-1,north,cyber,high,"+reported+",\nINC-2,south,cyber,high,"+reported+",\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	csvConfig := `sites: [north, south]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  incidents:
+    source: exports
+    file: incidents.csv
+`
+	t.Setenv("SEMS_HOSTILE_DSN", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	pgConfig := `sites: [north]
+sources:
+  db: {type: postgres, dsn_env: SEMS_HOSTILE_DSN}
+families:
+  incidents:
+    source: db
+    query: SELECT * FROM incident_log
+    targets:
+      within_target_ratio: {green: 0.5, amber: 0.4}
+`
+	snap := snapshot.New()
+	logger := slog.New(slog.DiscardHandler)
+	load := func(text string) *schedule.Scheduler {
+		t.Helper()
+		s, err := schedule.New(parse(t, dir, text), snap, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		return s
+	}
+	s := load(csvConfig)
+	var before map[string]float64
+	waitFor(t, 30*time.Second, "the CSV collection", func() bool {
+		before = gather(t, snap)
+		return before[health("sems_collection_success", "incidents", "exports")] == 1
+	})
+	s.Stop()
+	// The same configuration again keeps the values.
+	s = load(csvConfig)
+	if again := gather(t, snap); again[health("sems_collection_records", "incidents", "exports")] != 2 {
+		t.Errorf("an unchanged reload dropped the values: records = %v, want 2", again[health("sems_collection_records", "incidents", "exports")])
+	}
+	s.Stop()
+
+	s = load(pgConfig)
+	defer s.Stop()
+	const failures = `sems_collection_failures_total{family="incidents",source="db"}`
+	var after map[string]float64
+	waitFor(t, 30*time.Second, "the failed PostgreSQL collection", func() bool {
+		after = gather(t, snap)
+		return after[failures] >= 1
+	})
+	// sems_kpi_info says what the KPI is, from the configuration: it stands
+	// on no record.
+	for k, v := range after {
+		if strings.HasPrefix(k, "sems_kpi_info{") {
+			continue
+		}
+		if strings.HasPrefix(k, "sems_collection_records{") || strings.Contains(k, `site="south"`) ||
+			(strings.HasPrefix(k, "sems_incidents_") || strings.HasPrefix(k, "sems_kpi_")) {
+			t.Errorf("after the reload, %s = %v is still served", k, v)
+		}
+	}
+}
+
+// TestHostileRenamedSite collects equipment after the source system
+// renamed site south to "south-terminal": every south record is rejected
+// as unknown_site. Its KPIs used to vanish with nothing but the rejection
+// count to show it; now the site's accepted records read 0, for the
+// SemsSiteWithoutRecords alert, and the limit of the rejected share is
+// exported for SemsRecordsRejected.
+func TestHostileRenamedSite(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	rows := "asset_ref,site,equipment_type,critical,status,status_since\n" +
+		"A1,north,cctv,true,serviceable," + since + "\n" +
+		"A2,north,cctv,false,serviceable," + since + "\n" +
+		"A3,south-terminal,cctv,true,serviceable," + since + "\n" +
+		"A4,south-terminal,xray,true,unserviceable," + since + "\n" +
+		"A5,south-terminal,xray,false,serviceable," + since + "\n"
+	path := filepath.Join(dir, "csv", "equipment.csv")
+	if err := os.WriteFile(path, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	snap := snapshot.New()
+	logs := &syncbuf.Buffer{}
+	s, err := schedule.New(parse(t, dir, `sites: [north, south]
+sources:
+  exports: {type: csv, directory: csv}
+families:
+  equipment:
+    source: exports
+    file: equipment.csv
+    max_rejected_ratio: 0.2
+`), snap, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Stop()
+	var got map[string]float64
+	waitFor(t, 30*time.Second, "the collection", func() bool {
+		got = gather(t, snap)
+		return got[health("sems_collection_success", "equipment", "exports")] == 1
+	})
+	// 2 north records accepted, the 3 south-terminal ones rejected.
+	for key, want := range map[string]float64{
+		`sems_collection_site_records{family="equipment",site="north",source="exports"}`:              2,
+		`sems_collection_site_records{family="equipment",site="south",source="exports"}`:              0,
+		`sems_collection_records_rejected{family="equipment",reason="unknown_site",source="exports"}`: 3,
+		`sems_collection_records_rejected_ratio_limit{family="equipment",source="exports"}`:           0.2,
+	} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
+		}
+	}
+	// A warning names the configured site, never the rejected cells.
+	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "site=south unknown_site=3") || strings.Contains(l, "south-terminal") {
+		t.Errorf("the log does not warn of site south alone:\n%s", l)
+	}
+}

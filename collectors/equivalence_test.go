@@ -33,33 +33,16 @@ func TestPostgresAndCSVGiveIdenticalMetrics(t *testing.T) {
 	db, dsn := equivalenceDB(t)
 	pg := openSource(t, dsn)
 	_, now, dir := demoCSV(t, nil)
-	type collection struct {
-		f collectors.Family
-		s *collectors.Settings
-	}
-	all := map[string]collection{}
-	for _, name := range collectors.Names() {
-		f, _ := collectors.Lookup(name)
-		all[name] = collection{f, collectors.DefaultSettings(f, demoSites)}
-	}
-	cfg, err := config.Load("../examples/demo.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cfg.Families {
-		if _, builtIn := all[c.Name]; !builtIn {
-			all[c.Name] = collection{c.Collector, c.Settings}
-		}
-	}
-	for name, c := range all {
+	for name, c := range demoCollections(t) {
 		t.Run(name, func(t *testing.T) {
-			shape := c.f.Shape(c.s)
-			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, name+".csv"), func(string) string { return "timestamptz" })
-			fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shape, now)
+			f, s := c.f, c.s
+			shape := f.Shape(s)
+			copyCSV(t, db, name, shape.Columns, filepath.Join(dir, c.file), func(string) string { return "timestamptz" })
+			fromCSV, fromDB := aggregateBoth(t, pg, dir, name, c.file, shape, now)
 			if fromCSV.Read() == 0 || len(fromCSV.Rejected()) == 0 {
 				t.Fatalf("the demo %s data should have accepted and rejected records: read %g, rejected %v", name, fromCSV.Read(), fromCSV.Rejected())
 			}
-			sameMetrics(t, c.f, c.s, shape, fromCSV, fromDB)
+			sameMetrics(t, f, s, shape, fromCSV, fromDB)
 		})
 	}
 }
@@ -83,14 +66,12 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings := map[string]*collectors.Settings{}
+	collections := demoCollections(t)
 	shapes := map[string]*records.Shape{}
-	for _, name := range collectors.Names() {
-		f, _ := collectors.Lookup(name)
-		s := collectors.DefaultSettings(f, demoSites)
-		s.Calendar.Zone, s.Calendar.FirstMonth = london, time.April
-		settings[name], shapes[name] = s, f.Shape(s)
-		copyCSV(t, db, name, shapes[name].Columns, filepath.Join(dir, name+".csv"), func(c string) string {
+	for name, c := range collections {
+		c.s.Calendar.Zone, c.s.Calendar.FirstMonth = london, time.April
+		shapes[name] = c.f.Shape(c.s)
+		copyCSV(t, db, name, shapes[name].Columns, filepath.Join(dir, c.file), func(c string) string {
 			if name+"."+c == dateColumn {
 				return "date"
 			}
@@ -98,11 +79,10 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 		})
 	}
 	check := func(t *testing.T, pg *source.Postgres) {
-		for _, name := range collectors.Names() {
+		for name, c := range collections {
 			t.Run(name, func(t *testing.T) {
-				f, _ := collectors.Lookup(name)
-				fromCSV, fromDB := aggregateBoth(t, pg, dir, name, shapes[name], now)
-				sameMetrics(t, f, settings[name], shapes[name], fromCSV, fromDB)
+				fromCSV, fromDB := aggregateBoth(t, pg, dir, name, c.file, shapes[name], now)
+				sameMetrics(t, c.f, c.s, shapes[name], fromCSV, fromDB)
 			})
 		}
 	}
@@ -114,6 +94,34 @@ func TestPeriodsAgreeInTheOrganisationsCalendar(t *testing.T) {
 }
 
 var demoSites = []string{"north", "south", "harbour", "valley"}
+
+// collection is a family or configured indicator as the demo collects it.
+type collection struct {
+	f    collectors.Family
+	s    *collectors.Settings
+	file string
+}
+
+// demoCollections are the built-in families, with their default settings,
+// and the configured indicators of the demo configuration.
+func demoCollections(t *testing.T) map[string]collection {
+	t.Helper()
+	all := map[string]collection{}
+	for _, name := range collectors.Names() {
+		f, _ := collectors.Lookup(name)
+		all[name] = collection{f, collectors.DefaultSettings(f, demoSites), name + ".csv"}
+	}
+	cfg, err := config.Load("../examples/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cfg.Families {
+		if _, builtIn := all[c.Name]; !builtIn {
+			all[c.Name] = collection{c.Collector, c.Settings, c.File}
+		}
+	}
+	return all
+}
 
 // dateColumn is the demo column the calendar test holds as PostgreSQL dates.
 const dateColumn = "training.expires_at"
@@ -200,9 +208,9 @@ func rewriteCSV(t *testing.T, file string, edit func(column string, row int, cel
 	}
 }
 
-func aggregateBoth(t *testing.T, pg *source.Postgres, dir, name string, shape *records.Shape, now time.Time) (records.Result, records.Result) {
+func aggregateBoth(t *testing.T, pg *source.Postgres, dir, name, file string, shape *records.Shape, now time.Time) (records.Result, records.Result) {
 	t.Helper()
-	fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: name + ".csv", Now: now})
+	fromCSV, err := source.CSV{Dir: dir}.Aggregate(context.Background(), source.Request{Shape: shape, File: file, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

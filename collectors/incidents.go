@@ -329,8 +329,12 @@ func incidentsPeriods(out *metricsOut, sh *records.Shape, res records.Result, s 
 	out.eachPeriod(incidentsPeriodReportedDesc, s, sh, res, each(vocabulary(sh, "severity")), func(site string, sev []string, p period) float64 {
 		return sumMonths(p, func(ago int) float64 { return bySeverity.Value(monthMeasure("reported", ago), site, sev[0]) })
 	})
+	sites := periodSites(sh, res, s)
+	if len(sites) == 0 {
+		return
+	}
 	org := make([]float64, alertBaselineMonths)
-	for _, site := range s.Sites {
+	for _, site := range sites {
 		counts := make([]float64, alertBaselineMonths)
 		for i := range counts {
 			counts[i] = bySite.Value(monthMeasure("reported", i+1), site)

@@ -209,7 +209,12 @@ func TestIncidentsEmpty(t *testing.T) {
 		`sems_incidents_open{severity="critical",site="north"}`,
 		`sems_incidents_resolution_duration_seconds_count{severity="critical",site="north"}`,
 		`sems_kpi_ratio{kpi="incident_resolution",site="north"}`,
-		`sems_kpi_organisation_ratio{kpi="incident_resolution"}`)
+		`sems_kpi_organisation_ratio{kpi="incident_resolution"}`,
+		// A site with no record has no period values and no alert levels.
+		`sems_kpi_period_denominator{complete="false",granularity="month",kpi="incident_resolution",period="2026-03",site="north"}`,
+		`sems_incidents_period_reported{complete="false",granularity="month",period="2026-03",severity="critical",site="north"}`,
+		`sems_incidents_reported_alert_level{level="1",site="north"}`,
+		`sems_incidents_organisation_reported_alert_level{level="1"}`)
 	if len(rejected) != 0 {
 		t.Errorf("rejected = %v, want none", rejected)
 	}

@@ -45,7 +45,7 @@ func (c Calendar) months() int { return max(c.Months, 3*c.Quarters, alertBaselin
 // monthOf derives, once per record, how many calendar months before the
 // current one the record's time t falls (records.MonthsAgo).
 func (c Calendar) monthOf(sh *records.Shape, name string, t records.Expr) records.Expr {
-	return sh.Derive(name, records.MonthsAgo(c.Calendar, t))
+	return sh.Derive(name, records.MonthsAgo(c.Calendar, t, c.months()))
 }
 
 // sumByMonth adds a measure per month of the period indicators: e summed
@@ -139,7 +139,7 @@ const periodHelp = " Computed from the records, per calendar period of the organ
 
 var (
 	kpiPeriodNumeratorDesc = newPeriodDesc("kpi", "period_numerator",
-		"Numerator of a ratio KPI per site and period: what sems_kpi_numerator counts over the review window, counted over the period instead (for training_current, reconstructed as at the period's end: see docs/metrics.md).", "kpi", "site")
+		"Numerator of a ratio KPI per site and period: what sems_kpi_numerator counts over the review window, counted over the period instead. training_current's is reconstructed as at the period's end from each requirement's latest completion and expiry, which cannot know a completion since replaced, a requirement added later or a person who has left (docs/metrics.md).", "kpi", "site")
 	kpiPeriodDenominatorDesc = newPeriodDesc("kpi", "period_denominator",
 		"Denominator of a ratio KPI per site and period; 0 when the site had nothing to measure in it, and then it has no ratio.", "kpi", "site")
 	kpiPeriodRatioDesc = newPeriodDesc("kpi", "period_ratio",

@@ -58,7 +58,7 @@ func (c periodCase) run(t *testing.T, server *pgtest.Server) map[string]float64 
 	if _, err := db.Exec(fmt.Sprintf("ALTER DATABASE %s SET TimeZone = 'Pacific/Chatham'", name)); err != nil {
 		t.Fatal(err)
 	}
-	fromCSV, fromDB := aggregateBoth(t, openSource(t, dsn), dir, c.family, shape, c.now)
+	fromCSV, fromDB := aggregateBoth(t, openSource(t, dsn), dir, c.family, c.family+".csv", shape, c.now)
 	sameMetrics(t, f, s, shape, fromCSV, fromDB)
 	if r := fromCSV.Rejected(); len(r) > 0 {
 		t.Fatalf("records rejected: %v", r)

@@ -534,7 +534,7 @@ families:
 		}
 	}
 	identifier := regexp.MustCompile(`^[a-z0-9_-]+$`)
-	// A calendar period the exporter names: 2026-10, 2026-Q3, FY2026-Q1.
+	// A calendar month or quarter of the period indicators.
 	period := regexp.MustCompile(`^(FY)?[0-9]{4}-([0-9]{2}|Q[1-4])$`)
 	for name, mf := range mfs {
 		if !strings.HasPrefix(name, "sems_") || name == "sems_exporter_build_info" {
@@ -542,13 +542,13 @@ families:
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				allowed, isVocab := vocab[l.GetName()]
 				if l.GetName() == "period" {
 					if !period.MatchString(l.GetValue()) {
 						t.Errorf("%s exports %s=%q", name, l.GetName(), l.GetValue())
 					}
 					continue
 				}
+				allowed, isVocab := vocab[l.GetName()]
 				if isVocab && !slices.Contains(allowed, l.GetValue()) || !isVocab && !identifier.MatchString(l.GetValue()) {
 					t.Errorf("%s exports %s=%q", name, l.GetName(), l.GetValue())
 				}

@@ -2,6 +2,8 @@ package records
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -73,12 +75,6 @@ func (c Calendar) offset() int {
 	return int(c.FirstMonth) - 1
 }
 
-// monthNumberSQL is MonthNumber of a timestamptz in SQL.
-func (c Calendar) monthNumberSQL(t string) string {
-	local := "(" + t + " AT TIME ZONE " + c.zoneSQL() + ")"
-	return "(date_part('year', " + local + ")::int * 12 + date_part('month', " + local + ")::int - 1)"
-}
-
 func floorDiv(a, b int) int {
 	q := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
@@ -92,10 +88,25 @@ func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
 type monthsAgo struct {
 	cal Calendar
 	t   Expr
+	n   int
 }
 
+// SQL finds t's month by a binary search among the starts of the n months
+// and of the next (width_bucket), constants once the evaluation time is
+// known: far cheaper than taking t's month in the zone.
 func (m monthsAgo) SQL() string {
-	return "(" + m.cal.monthNumberSQL(now{}.SQL()) + " - " + m.cal.monthNumberSQL(timeSQL(m.t)) + ")::float8"
+	starts := make([]string, m.n+1)
+	ago := make([]string, m.n+2)
+	for i := range starts {
+		starts[i] = monthStartSQL(m.cal, m.n-1-i)
+	}
+	ago[0], ago[m.n+1] = "NULL", "NULL"
+	for b := 1; b <= m.n; b++ {
+		ago[b] = strconv.Itoa(m.n - b)
+	}
+	// Bucket 0 is before the first start, n+1 from the next month's.
+	return fmt.Sprintf("('{%s}'::float8[])[width_bucket(%s, ARRAY[%s]) + 1]",
+		strings.Join(ago, ","), timeSQL(m.t), strings.Join(starts, ", "))
 }
 
 func (m monthsAgo) Eval(rec Record, env Env) Value {
@@ -103,13 +114,24 @@ func (m monthsAgo) Eval(rec Record, env Env) Value {
 	if t.Kind != KindTime {
 		return Value{}
 	}
-	return Num(float64(m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)))
+	ago := m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)
+	if ago < 0 || ago >= m.n {
+		return Value{}
+	}
+	return Num(float64(ago))
 }
 
 // MonthsAgo is how many calendar months before the evaluation time's month
-// t falls: 0 in the same month, 1 in the one before, -1 in the next; NULL
-// when t is NULL.
-func MonthsAgo(cal Calendar, t Expr) Expr { return monthsAgo{cal, t} }
+// t falls, 0 to n-1: 0 in the same month, 1 in the one before. It is NULL
+// when t is NULL, in a later month, or n months or more before.
+func MonthsAgo(cal Calendar, t Expr, n int) Expr { return monthsAgo{cal, t, n} }
+
+// monthStartSQL is the first instant of the month ago months before the
+// evaluation time's (-1: the next month).
+func monthStartSQL(cal Calendar, ago int) string {
+	z := cal.zoneSQL()
+	return fmt.Sprintf("((date_trunc('month', %s AT TIME ZONE %s) - interval '%d months') AT TIME ZONE %s)", now{}.SQL(), z, ago, z)
+}
 
 type monthEnd struct {
 	cal Calendar
@@ -120,8 +142,7 @@ func (m monthEnd) SQL() string {
 	if m.ago == 0 {
 		return now{}.SQL()
 	}
-	z := m.cal.zoneSQL()
-	return fmt.Sprintf("((date_trunc('month', %s AT TIME ZONE %s) - interval '%d months') AT TIME ZONE %s)", now{}.SQL(), z, m.ago-1, z)
+	return monthStartSQL(m.cal, m.ago-1)
 }
 
 func (m monthEnd) Eval(_ Record, env Env) Value {

@@ -45,17 +45,18 @@ func TestCalendarAgreesWithPostgres(t *testing.T) {
 	}{
 		// London is on summer time (UTC+1) until 25 October 2026: 23:30
 		// UTC on 30 September is 00:30 on 1 October there, this month...
-		{"after the quarter starts in London", MonthsAgo(ldn, a), at("2026-09-30T23:30:00Z"), "0"},
+		{"after the quarter starts in London", MonthsAgo(ldn, a, 13), at("2026-09-30T23:30:00Z"), "0"},
 		// ...and 22:30 UTC is 23:30 on 30 September, last month.
-		{"before the quarter starts in London", MonthsAgo(ldn, a), at("2026-09-30T22:30:00Z"), "1"},
+		{"before the quarter starts in London", MonthsAgo(ldn, a, 13), at("2026-09-30T22:30:00Z"), "1"},
 		// In UTC both are September.
-		{"the same instant in UTC", MonthsAgo(UTC, a), at("2026-09-30T23:30:00Z"), "1"},
-		// October 2025 is 12 months before October 2026, September 13.
-		{"a year before", MonthsAgo(ldn, a), at("2025-10-01T00:00:00+01:00"), "12"},
-		{"a year and a month before", MonthsAgo(ldn, a), at("2025-09-30T23:59:00+01:00"), "13"},
-		// 00:00 GMT on 1 November is November in London.
-		{"next month", MonthsAgo(ldn, a), at("2026-11-01T00:00:00Z"), "-1"},
-		{"NULL", MonthsAgo(ldn, a), at(""), "NULL"},
+		{"the same instant in UTC", MonthsAgo(UTC, a, 13), at("2026-09-30T23:30:00Z"), "1"},
+		// October 2025 is 12 months before October 2026: the last of 13.
+		{"a year before", MonthsAgo(ldn, a, 13), at("2025-10-01T00:00:00+01:00"), "12"},
+		{"beyond the months", MonthsAgo(ldn, a, 13), at("2025-09-30T23:59:00+01:00"), "NULL"},
+		// 00:00 GMT on 1 November is November in London: a later month.
+		{"next month", MonthsAgo(ldn, a, 13), at("2026-11-01T00:00:00Z"), "NULL"},
+		{"the last instant of this month", MonthsAgo(ldn, a, 13), at("2026-10-31T23:59:59Z"), "0"},
+		{"NULL", MonthsAgo(ldn, a, 13), at(""), "NULL"},
 		// The month before this one ends when this one starts: 00:00 on
 		// 1 October in London, 23:00 UTC on 30 September.
 		{"end of last month", SecondsBetween(MonthEnd(ldn, 1), Now()), at(""), "1.2564e+06"}, // 14 days 13 hours = 1,209,600 + 46,800 = 1,256,400 s

@@ -314,15 +314,15 @@ type Group struct {
 // Result is the outcome of aggregating one family's records.
 type Result struct {
 	Groups []Group
+	// Now is the evaluation time the records were aggregated at: the
+	// periods of the family's period indicators are counted back from it.
+	Now time.Time
 	// Modified is when the source last changed, if it can tell: a CSV
 	// file's modification time.
 	Modified time.Time
 	// CanWrite is whether the database role read through can write, nil
 	// for a source without one.
 	CanWrite *bool
-	// Now is the evaluation time the records were aggregated at: the
-	// periods of the family's period indicators are counted back from it.
-	Now time.Time
 }
 
 // Read is the number of records read, accepted or not.

@@ -101,8 +101,8 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	if err != nil {
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
-	res.CanWrite = &canWrite
 	res.Now = req.Now
+	res.CanWrite = &canWrite
 	return res, nil
 }
 

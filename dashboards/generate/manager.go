@@ -16,19 +16,28 @@ func manager() *Dashboard {
 		override("byName", "Status", unitProp("none"), mappingsProp(ragMapping()), cellBackground(), thresholdColour()).
 		override("byName", "Site", linksProp(toOperations(cellSite))).
 		size(14, 11)
+	// Figures that stand on partial data are marked: a share of records
+	// rejected against the family's limit (red from 100 %), and configured
+	// sites with no accepted record (red from 1), a renamed site say.
+	rejectedShare := "sum by (family, source) (sems_collection_records_rejected) / max by (family, source) (sems_collection_records)"
 	sources := table("Freshness and health of every source", "s",
-		"For each KPI family and configured indicator, and the source it reads: how long ago its last successful collection finished, how often it is collected, whether the last collection succeeded, and how many records it read and rejected. An age well beyond the usual interval means the figures are stale. Not filtered by site.",
+		"For each KPI family and configured indicator, and the source it reads: how long ago its last successful collection finished, how often it is collected, whether the last collection succeeded, how many records it read and rejected, the share rejected against the family's limit (red from 100 %: its figures stand on partial data), and how many configured sites had no accepted record (a renamed or missing site). An age well beyond the usual interval means the figures are stale. Not filtered by site.",
 		"",
-		[]string{"family", "Family", "source", "Source", "Value #A", "Last success, ago", "Value #B", "Usual interval", "Value #C", "Last collection", "Value #D", "Records read", "Value #E", "Records rejected"},
+		[]string{"family", "Family", "source", "Source", "Value #A", "Last success, ago", "Value #B", "Usual interval", "Value #C", "Last collection", "Value #D", "Records read", "Value #E", "Records rejected", "Value #F", "Rejected against limit", "Value #G", "Sites without records"},
 		query{Expr: "max by (family, source) (family:sems_collection_age:seconds)"},
 		query{Expr: "max by (family, source) (sems_collection_interval_seconds)"},
 		query{Expr: "min by (family, source) (sems_collection_success)"},
 		query{Expr: "max by (family, source) (sems_collection_records)"},
 		query{Expr: "sum by (family, source) (sems_collection_records_rejected)"},
+		query{Expr: rejectedShare + " / max by (family, source) (sems_collection_records_rejected_ratio_limit)"},
+		query{Expr: "count by (family, source) (sems_collection_site_records == 0) or 0 * max by (family, source) (sems_collection_records)"},
 	).decimals(0).
 		override("byName", "Last collection", unitProp("none"), mappingsProp(successMapping()), cellBackground(), thresholdColour()).
 		override("byName", "Records read", counted()...).
 		override("byName", "Records rejected", counted()...).
+		// 1 is the family's own limit itself: the query divides by it.
+		override("byName", "Rejected against limit", unitProp("percentunit"), thresholdsProp(green, 1, red), thresholdColour(), cellBackground()).
+		override("byName", "Sites without records", append(counted(), thresholdsProp(green, 1, red), thresholdColour(), cellBackground())...).
 		plainCells("family").
 		size(10, 11)
 	l.row(headline, sources)

@@ -154,4 +154,3 @@ func collectedWithoutFailure(t *testing.T, port string) bool {
 	}
 	return total > 0 && ok == total
 }
-

@@ -81,13 +81,16 @@ func (s *Source) DSN() string { return s.dsn }
 // built-in family's or a configured indicator's: where its records come
 // from, when, and the targets they are graded against.
 type Collection struct {
-	Source   string            `yaml:"source"`
-	File     string            `yaml:"file"`
-	Query    string            `yaml:"query"`
-	Columns  map[string]string `yaml:"columns"`
-	Schedule string            `yaml:"schedule"`
-	Timeout  model.Duration    `yaml:"timeout"`
-	MaxAge   model.Duration    `yaml:"max_age"`
+	Source  string            `yaml:"source"`
+	File    string            `yaml:"file"`
+	Query   string            `yaml:"query"`
+	Columns map[string]string `yaml:"columns"`
+	// Values maps, per column of a CSV file, the source's codes to the
+	// record contract's values: what a record query's CASE does.
+	Values   map[string]map[string]string `yaml:"values"`
+	Schedule string                       `yaml:"schedule"`
+	Timeout  model.Duration               `yaml:"timeout"`
+	MaxAge   model.Duration               `yaml:"max_age"`
 	// MaxRejectedRatio is the share of records rejected above which the
 	// SemsRecordsRejected alert fires.
 	MaxRejectedRatio *float64             `yaml:"max_rejected_ratio"`
@@ -335,6 +338,9 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 		if fam.File != "" || fam.Columns != nil {
 			d.errorf(at("file"), "%s: file and columns are for csv sources", path)
 		}
+		if fam.Values != nil {
+			d.errorf(at("values"), "%s: values is for csv sources; a record query maps codes with CASE", path)
+		}
 		if fam.MaxAge != 0 {
 			d.errorf(at("max_age"), "%s: max_age is for csv sources", path)
 		}
@@ -383,6 +389,7 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 			d.errorf(keyNode(at("columns"), k), "%s.columns: %q is not a column of the %s record contract (%s)", path, k, fam.Name, strings.Join(slices.Sorted(maps.Keys(contract)), ", "))
 		}
 	}
+	d.checkValues(at("values"), path, fam.Values, contract)
 	s := collectors.DefaultSettings(coll, c.Sites)
 	d.checkVocabulary(at("vocabulary"), path, fam.Vocabulary, contract, s)
 	d.decodeSettings(n, path, fam, s, c.Sites)
@@ -457,6 +464,28 @@ func (d *decoder) checkVocabulary(n *yaml.Node, path string, vocab map[string][]
 			seen[v] = true
 		}
 		s.Vocabulary[col] = values
+	}
+}
+
+// checkValues checks a CSV collection's value maps: each is of an enum or
+// boolean column, and maps codes to values the column can take.
+func (d *decoder) checkValues(n *yaml.Node, path string, values map[string]map[string]string, contract map[string]records.Column) {
+	for col, codes := range values {
+		kn := keyNode(n, col)
+		c, ok := contract[col]
+		if !ok || (c.Type != records.TypeEnum && c.Type != records.TypeBool) {
+			d.errorf(kn, "%s.values: %q is not an enum or boolean column of the record contract", path, col)
+			continue
+		}
+		for code, v := range codes {
+			at := lookup(n, col, code)
+			switch {
+			case c.Type == records.TypeEnum && !labelValue.MatchString(v):
+				d.errorf(at, "%s.values.%s: %q maps to %q, which is not a value (lower-case letters, digits, '_' and '-')", path, col, code, v)
+			case c.Type == records.TypeBool && records.ParseCell(c, v).Kind != records.KindBool:
+				d.errorf(at, "%s.values.%s: %q maps to %q, which is not a boolean (true or false)", path, col, code, v)
+			}
+		}
 	}
 }
 

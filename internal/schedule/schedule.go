@@ -143,6 +143,7 @@ func (j *job) collect(parent context.Context) {
 		Query:   j.fam.Query,
 		File:    j.fam.File,
 		Columns: j.fam.Columns,
+		Values:  j.fam.Values,
 		MaxAge:  time.Duration(j.fam.MaxAge),
 		Now:     start,
 	})
@@ -242,11 +243,11 @@ func (j *job) aggregate(ctx context.Context, req source.Request) (records.Result
 }
 
 // basis is what a family's values stand on: its source's type and place
-// (not its secret), the family's query, file and columns, and the settings
+// (not its secret), the family's query, file, columns and value maps, and the settings
 // that hold the sites and targets.
 func basis(cfg *config.Config, f *config.Family) any {
 	src := cfg.Sources[f.Source]
-	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Settings}
+	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Values, f.Settings}
 }
 
 // interval is the time between the schedule's next two activations.

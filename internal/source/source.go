@@ -18,6 +18,9 @@ type Request struct {
 	Query   string
 	File    string
 	Columns map[string]string
+	// Values maps, per contract column, a CSV file's codes to the
+	// contract's values; other codes pass as they are.
+	Values map[string]map[string]string
 	// MaxAge, when set, fails a CSV file last modified longer ago: its
 	// export has stopped.
 	MaxAge time.Duration

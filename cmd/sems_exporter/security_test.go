@@ -426,7 +426,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		if v := samples[fmt.Sprintf(`sems_collection_success{family=%q,source="db"}`, f)]; v != 0 {
 			t.Errorf("%s: a record query that writes gave sems_collection_success %v", f, v)
 		}
-		if !regexp.MustCompile(`msg="collection failed; serving the last good values" family=` + f + ` `).MatchString(log) {
+		if !regexp.MustCompile(`msg="collection failed; no values to serve until one succeeds" family=` + f + ` `).MatchString(log) {
 			t.Errorf("%s: the failure is not logged", f)
 		}
 	}

@@ -72,6 +72,8 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 			src:    s.sources[f.Source],
 			shape:  f.Collector.Shape(f.Settings),
 			snap:   snap,
+			// The source label's value, under another key: promslog
+			// keeps "source" for where in the code a line is logged.
 			logger: logger.With("family", f.Name, "source_name", f.Source),
 			now:    time.Now,
 		}
@@ -155,8 +157,7 @@ func (j *job) collect(parent context.Context) {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
-		j.snap.Failed(j.fam.Name, took)
-		j.logger.Error("collection failed; serving the last good values", "err", err, "duration", took)
+		j.failed(took, "err", err, "duration", took)
 		return
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
@@ -166,8 +167,7 @@ func (j *job) collect(parent context.Context) {
 		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: sites,
 		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
 	}); err != nil {
-		j.snap.Failed(j.fam.Name, took)
-		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
+		j.failed(took, "err", fmt.Errorf("its metrics are inconsistent: %w", err))
 		return
 	}
 	j.logger.Info("collection succeeded", successAttrs(res, took)...)
@@ -186,6 +186,17 @@ func (j *job) collect(parent context.Context) {
 	}
 }
 
+// failed records a failed collection and logs it with attrs, saying
+// whether values of an earlier collection are still served, and from when.
+func (j *job) failed(took time.Duration, attrs ...any) {
+	lastGood := j.snap.Failed(j.fam.Name, took)
+	if lastGood.IsZero() {
+		j.logger.Error("collection failed; no values to serve until one succeeds", attrs...)
+		return
+	}
+	j.logger.Error("collection failed; serving the last good values", append(attrs, "values_from", lastGood.UTC().Format(time.RFC3339))...)
+}
+
 // successAttrs are the log attributes of a successful collection.
 // Rejected records are logged by reason and count only: their content may
 // identify a person. Counts are integers: as floats, 12862472 records would
@@ -193,11 +204,13 @@ func (j *job) collect(parent context.Context) {
 func successAttrs(res records.Result, took time.Duration) []any {
 	attrs := []any{"records", int64(res.Read()), "duration", took}
 	if rejected := res.Rejected(); len(rejected) > 0 {
-		byReason := make(map[string]int64, len(rejected))
-		for reason, n := range rejected {
-			byReason[reason] = int64(n)
+		// A group, not a map: logfmt writes rejected.missing_site=2, which
+		// a log query can select, where a map reads map[missing_site:2].
+		byReason := make([]any, 0, len(rejected))
+		for _, reason := range slices.Sorted(maps.Keys(rejected)) {
+			byReason = append(byReason, slog.Int64(reason, int64(rejected[reason])))
 		}
-		attrs = append(attrs, "rejected", byReason)
+		attrs = append(attrs, slog.Group("rejected", byReason...))
 	}
 	return attrs
 }

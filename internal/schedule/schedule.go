@@ -68,10 +68,10 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 	var fams []snapshot.Family
 	for _, f := range cfg.Families {
 		j := &job{
-			fam:    f,
-			src:    s.sources[f.Source],
-			shape:  f.Collector.Shape(f.Settings),
-			snap:   snap,
+			fam:   f,
+			src:   s.sources[f.Source],
+			shape: f.Collector.Shape(f.Settings),
+			snap:  snap,
 			// The source label's value, under another key: promslog
 			// keeps "source" for where in the code a line is logged.
 			logger: logger.With("family", f.Name, "source_name", f.Source),

@@ -99,7 +99,7 @@ func main() {
 	snap := snapshot.New()
 	rl := newReloader(*configFile, snap, logger)
 	if err := rl.reload(); err != nil {
-		logger.Error("loading the configuration", "err", err)
+		logErrors(logger, "loading the configuration", err)
 		os.Exit(1)
 	}
 	defer rl.stop()
@@ -142,7 +142,7 @@ func main() {
 	go func() {
 		for range hup {
 			if err := rl.reload(); err != nil {
-				logger.Error("reloading the configuration; keeping the running one", "err", err)
+				logErrors(logger, "reloading the configuration; keeping the running one", err)
 			}
 		}
 	}()

@@ -82,11 +82,24 @@ func (r *reloader) handleReload(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if err := r.reload(); err != nil {
-		r.logger.Error("reloading the configuration; keeping the running one", "err", err)
+		logErrors(r.logger, "reloading the configuration; keeping the running one", err)
 		http.Error(w, fmt.Sprintf("failed to reload config: %s", err), http.StatusInternalServerError)
 		return
 	}
 	fmt.Fprintln(w, "configuration reloaded")
+}
+
+// logErrors logs each of a configuration's problems on a line of its own:
+// logfmt would write them as one, joined by a literal \n.
+func logErrors(logger *slog.Logger, msg string, err error) {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		logger.Error(msg, "err", err)
+		return
+	}
+	for _, e := range joined.Unwrap() {
+		logger.Error(msg, "err", e)
+	}
 }
 
 func (r *reloader) Describe(ch chan<- *prometheus.Desc) {

@@ -46,11 +46,11 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 // err joins the problems found in the order of the file, as a reader goes
 // through it: they are found family by family, in the order of names.
 func (d *decoder) err() error {
-	slices.SortStableFunc(d.errs, func(a, b error) int { return lineOf(a) - lineOf(b) })
+	slices.SortStableFunc(d.errs, func(a, b error) int { return problemLine(a) - problemLine(b) })
 	return errors.Join(d.errs...)
 }
 
-func lineOf(err error) int {
+func problemLine(err error) int {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Line

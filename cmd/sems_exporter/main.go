@@ -35,6 +35,7 @@ const defaultAddress = ":10127"
 
 const (
 	healthyPath = "/-/healthy"
+	readyPath   = "/-/ready"
 	reloadPath  = "/-/reload"
 )
 
@@ -46,7 +47,7 @@ func checkTelemetryPath(p string) error {
 		return fmt.Errorf("%q does not start with /", p)
 	case strings.ContainsAny(p, " \t\r\n{}"):
 		return fmt.Errorf("%q holds white space or braces", p)
-	case p == healthyPath || p == reloadPath:
+	case p == healthyPath || p == readyPath || p == reloadPath:
 		return fmt.Errorf("%q is the exporter's own endpoint", p)
 	case path.Clean(p) != p && path.Clean(p)+"/" != p:
 		return fmt.Errorf("%q is not a clean path (try %q)", p, path.Clean(p))
@@ -62,6 +63,7 @@ func main() {
 		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		readTimeout = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
 		idleTimeout = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
+		lifecycle   = kingpin.Flag("web.enable-lifecycle", "Enable POST "+reloadPath+", which reloads the configuration as SIGHUP does.").Bool()
 		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -119,7 +121,8 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, snap.Handler(own, logger))
 	mux.HandleFunc(healthyPath, func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc(reloadPath, rl.handleReload)
+	mux.HandleFunc(readyPath, readyHandler(snap))
+	mux.HandleFunc(reloadPath, rl.reloadHandler(*lifecycle))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "SeMS Exporter",

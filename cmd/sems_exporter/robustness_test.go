@@ -260,7 +260,7 @@ func TestReloadSurvivesAnEmptyFamily(t *testing.T) {
 	if !strings.Contains(good, capa) {
 		t.Fatal("the demo configuration's capa block has changed; update this test")
 	}
-	p := launch(t, "--config.file="+path)
+	p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 	p.waitCollected(t)
 
 	writeFile(t, path, strings.Replace(good, capa, "  capa:\n", 1))

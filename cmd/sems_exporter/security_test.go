@@ -309,7 +309,7 @@ GRANT SELECT ON assets TO sems_reader;
 			check, _ := exec.Command(binary, "--config.file="+path, "--config.check").CombinedOutput()
 			shown.Write(check)
 
-			p := launch(t, "--config.file="+path)
+			p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 			// Wait for the first collection's outcome, or for the
 			// exporter to refuse the source at start-up.
 			var samples map[string]float64

@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"os"
@@ -60,7 +61,13 @@ type Config struct {
 	Sites    []string
 	Sources  map[string]*Source
 	Families []*Family
+	checksum [sha256.Size]byte
 }
+
+// Checksum sums what the configuration stands on: its file, and the
+// connection strings read from the environment or files, so that a
+// rotated password is a change.
+func (c *Config) Checksum() [sha256.Size]byte { return c.checksum }
 
 // Source is a system records are read from.
 type Source struct {
@@ -199,6 +206,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
+	h := sha256.New()
+	h.Write(data)
+	for _, name := range slices.Sorted(maps.Keys(c.Sources)) {
+		fmt.Fprintf(h, "\x00%s\x00%s", name, c.Sources[name].dsn)
+	}
+	c.checksum = [sha256.Size]byte(h.Sum(nil))
 	return c, nil
 }
 

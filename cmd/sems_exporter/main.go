@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +69,7 @@ func main() {
 	)
 	logConfig := &promslog.Config{}
 	flag.AddFlags(kingpin.CommandLine, logConfig)
+	stampVersion(debug.ReadBuildInfo())
 	kingpin.Version(version.Print(name))
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()

@@ -24,11 +24,11 @@ type reloader struct {
 	// checksum is the running configuration's: a reload of the same file
 	// and secrets changes nothing, and does not collect again.
 	checksum [sha256.Size]byte
-	snap    *snapshot.Snapshot
-	logger  *slog.Logger
-	running *schedule.Scheduler
-	ok      prometheus.Gauge
-	okTime  prometheus.Gauge
+	snap     *snapshot.Snapshot
+	logger   *slog.Logger
+	running  *schedule.Scheduler
+	ok       prometheus.Gauge
+	okTime   prometheus.Gauge
 }
 
 func newReloader(path string, snap *snapshot.Snapshot, logger *slog.Logger) *reloader {

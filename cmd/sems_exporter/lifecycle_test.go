@@ -2,7 +2,10 @@ package main
 
 import (
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +74,32 @@ func TestLifecycleEndpoints(t *testing.T) {
 	on.until(t, "a collection after reloading a changed file", func(m map[string]float64) bool { return m[runs] == before[runs]+1 })
 	if !strings.Contains(on.output.String(), "configuration unchanged: nothing reloaded") {
 		t.Error("the skipped reloads are not logged")
+	}
+}
+
+// TestDemoCleansUpWhenStartFails: with its port taken, --demo exited and
+// left its 1.6 MB temporary directory behind.
+func TestDemoCleansUpWhenStartFails(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tmp := t.TempDir()
+	cmd := exec.Command(binary, "--demo", "--web.listen-address="+taken.Addr().String())
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the exporter started on a port in use:\n%s", out)
+	}
+	if !strings.Contains(string(out), "serving the demo dataset") {
+		t.Fatalf("the demo was not prepared before the failure:\n%s", out)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
 	}
 }

@@ -86,6 +86,7 @@ func main() {
 			os.Exit(1)
 		}
 		defer os.RemoveAll(dir)
+		atExit(func() { os.RemoveAll(dir) })
 		*configFile = dir + "/demo.yml"
 		logger.Info("serving the demo dataset", "dir", dir)
 	}
@@ -93,7 +94,7 @@ func main() {
 	if *configCheck {
 		if _, err := config.Load(*configFile); err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			exit(1)
 		}
 		fmt.Fprintf(os.Stdout, "%s: the configuration is valid\n", *configFile)
 		return
@@ -104,7 +105,7 @@ func main() {
 	rl := newReloader(*configFile, snap, logger)
 	if err := rl.reload(); err != nil {
 		logErrors(logger, "loading the configuration", err)
-		os.Exit(1)
+		exit(1)
 	}
 	defer rl.stop()
 
@@ -137,7 +138,7 @@ func main() {
 		})
 		if err != nil {
 			logger.Error("building the landing page", "err", err)
-			os.Exit(1)
+			exit(1)
 		}
 		mux.Handle("/", landing)
 	}
@@ -170,6 +171,6 @@ func main() {
 	}()
 	if err := web.ListenAndServe(srv, webConfig, logger); err != nil && err != http.ErrServerClosed {
 		logger.Error("serving", "err", err)
-		os.Exit(1)
+		exit(1)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lib/pq"
 	"github.com/prometheus/common/model"
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -326,6 +327,18 @@ func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 		}
 	default:
 		d.errorf(n, "sources.%s: a postgres source needs dsn_env or dsn_file (the connection string is never written in the configuration)", s.Name)
+	}
+	if s.dsn == "" {
+		return
+	}
+	// Parsed here, so that --config.check refuses what start-up would.
+	// The parser's message can quote the string, password and all.
+	if _, err := pq.NewConnector(s.dsn); err != nil {
+		at, from := lookup(n, "dsn_env"), "environment variable "+s.DSNEnv
+		if s.DSNFile != "" {
+			at, from = lookup(n, "dsn_file"), "file "+s.DSNFile
+		}
+		d.errorf(at, "sources.%s: the connection string in %s is not valid (not shown, in case it holds a password): write a URL, postgres://user:password@host:port/database?sslmode=verify-full, or key=value settings, host=... dbname=...", s.Name, from)
 	}
 }
 

@@ -198,3 +198,21 @@ func TestEmptyFile(t *testing.T) {
 		t.Error("a file of comments only was accepted")
 	}
 }
+
+// TestConnectionStringParsed: --config.check passed SEMS_POSTGRES_DSN='not
+// a dsn', which start-up then refused with neither file nor line. The
+// string is refused at the line that names it, and never shown.
+func TestConnectionStringParsed(t *testing.T) {
+	for _, dsn := range []string{"not a dsn", "postgres://reader:s3cret@db:port/sems", "host=db password='s3cret"} {
+		t.Setenv("SEMS_VALIDATION_DSN", dsn)
+		path := write(t, base)
+		_, err := Load(path)
+		want := fmt.Sprintf("%s:%d: sources.db: the connection string in environment variable SEMS_VALIDATION_DSN is not valid", path, lineOf(t, base, "dsn_env:"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", dsn, err, want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), dsn)) {
+			t.Errorf("%q: the error shows the connection string: %v", dsn, err)
+		}
+	}
+}

@@ -24,7 +24,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
-	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
 )
 
@@ -58,14 +57,15 @@ func checkTelemetryPath(p string) error {
 
 func main() {
 	var (
-		configFile  = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
-		configCheck = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
-		demo        = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
-		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-		readTimeout = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
-		idleTimeout = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
-		lifecycle   = kingpin.Flag("web.enable-lifecycle", "Enable POST "+reloadPath+", which reloads the configuration as SIGHUP does.").Bool()
-		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
+		configFile   = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
+		configCheck  = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
+		checkSources = kingpin.Flag("config.check-sources", "With --config.check, also collect each family once: connect to its source and read its record query's columns or CSV file's header.").Bool()
+		demo         = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
+		metricsPath  = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		readTimeout  = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
+		idleTimeout  = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
+		lifecycle    = kingpin.Flag("web.enable-lifecycle", "Enable POST "+reloadPath+", which reloads the configuration as SIGHUP does.").Bool()
+		webConfig    = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
 	logConfig := &promslog.Config{}
 	flag.AddFlags(kingpin.CommandLine, logConfig)
@@ -92,11 +92,9 @@ func main() {
 	}
 
 	if *configCheck {
-		if _, err := config.Load(*configFile); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		if !checkConfig(*configFile, *checkSources, os.Stdout, os.Stderr, logger) {
 			exit(1)
 		}
-		fmt.Fprintf(os.Stdout, "%s: the configuration is valid\n", *configFile)
 		return
 	}
 

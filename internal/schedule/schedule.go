@@ -140,15 +140,7 @@ func (j *job) collect(parent context.Context) {
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	start := j.now()
-	res, err := j.aggregate(ctx, source.Request{
-		Shape:   j.shape,
-		Query:   j.fam.Query,
-		File:    j.fam.File,
-		Columns: j.fam.Columns,
-		Values:  j.fam.Values,
-		MaxAge:  time.Duration(j.fam.MaxAge),
-		Now:     start,
-	})
+	res, err := j.aggregate(ctx, j.request(start))
 	took := time.Since(start)
 	if err != nil {
 		if parent.Err() != nil {
@@ -183,6 +175,19 @@ func (j *job) collect(parent context.Context) {
 	}
 	if res.CanWrite != nil && *res.CanWrite {
 		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")
+	}
+}
+
+// request is what the family's collection at now asks of its source.
+func (j *job) request(now time.Time) source.Request {
+	return source.Request{
+		Shape:   j.shape,
+		Query:   j.fam.Query,
+		File:    j.fam.File,
+		Columns: j.fam.Columns,
+		Values:  j.fam.Values,
+		MaxAge:  time.Duration(j.fam.MaxAge),
+		Now:     now,
 	}
 }
 

@@ -188,6 +188,7 @@ func (j *job) request(now time.Time) source.Request {
 		Values:  j.fam.Values,
 		MaxAge:  time.Duration(j.fam.MaxAge),
 		Now:     now,
+		Log:     j.logger,
 	}
 }
 

@@ -117,7 +117,10 @@ func ReadCSV(ctx context.Context, r io.ReadSeeker, req Request) (records.Result,
 		return records.Result{}, fmt.Errorf("reading CSV: %w", err)
 	}
 	// A malformed row is no copy: PostgreSQL would never have it.
-	counted, err := scanCSV(ctx, r, req, req.Shape.IdentityColumns(), agg.CountIdentity, func(string) {})
+	// The first pass logs nothing: the second logs each row once.
+	first := req
+	first.Log = nil
+	counted, err := scanCSV(ctx, r, first, req.Shape.IdentityColumns(), func(rec records.Record) string { agg.CountIdentity(rec); return "" }, func(string) {})
 	if err != nil {
 		return records.Result{}, err
 	}
@@ -145,7 +148,7 @@ type csvRows struct{ wellFormed, malformed int }
 // A file that cannot be read whole fails: a record too long to be one, a
 // quote left open across lines (it would swallow the rows after it), a last
 // row cut short (the file is still being written).
-func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record), reject func(reason string)) (csvRows, error) {
+func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record) string, reject func(reason string)) (csvRows, error) {
 	var n csvRows
 	in := &csvStream{ctx: ctx, r: r}
 	cr := csv.NewReader(in)
@@ -192,6 +195,7 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 			n.malformed++
 			lastMalformed = true
 			reject(records.ReasonMalformedRow)
+			req.debug("record rejected", "line", line, "reason", records.ReasonMalformedRow)
 			continue
 		}
 		line, _ = cr.FieldPos(0)
@@ -199,6 +203,7 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 		if lastMalformed {
 			n.malformed++
 			reject(records.ReasonMalformedRow)
+			req.debug("record rejected", "line", line, "reason", records.ReasonMalformedRow)
 			continue
 		}
 		for _, p := range positions {
@@ -218,7 +223,9 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 				rec[i] = records.Value{}
 			}
 		}
-		record(rec)
+		if reason := record(rec); reason != "" {
+			req.debug("record rejected", "line", line, "reason", reason)
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 package source_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,5 +74,35 @@ func TestCSVHeaderErrors(t *testing.T) {
 		if strings.Contains(o.err.Error(), "INC-00001") {
 			t.Errorf("%s: error %q shows a record's cell", file, o.err)
 		}
+	}
+}
+
+// TestCSVRejectedLinesAtDebug: a rejected row's line is logged at debug
+// level, with its reason and nothing of its content: the line is how the
+// export's owner finds it.
+func TestCSVRejectedLinesAtDebug(t *testing.T) {
+	const export = incidentsHeader +
+		"INC-1,north,cyber,high,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z\n" +
+		"INC-2,north,cyber,urgent,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z\n" +
+		"INC-3,north\n" +
+		"INC-1,north,cyber,high,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z\n"
+	var logs bytes.Buffer
+	req := incidentsRequest("")
+	req.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := source.ReadCSV(context.Background(), strings.NewReader(export), req); err != nil {
+		t.Fatal(err)
+	}
+	// Line 1 is the header; INC-1 is exported twice, on lines 2 and 5.
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		_, kv, _ := strings.Cut(line, `msg="record rejected" `)
+		got = append(got, kv)
+	}
+	want := []string{"line=2 reason=duplicate_incident_ref", "line=3 reason=unknown_severity", "line=4 reason=malformed_row", "line=5 reason=duplicate_incident_ref"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("debug log:\n%s\nwant lines %q", logs.String(), want)
+	}
+	if strings.Contains(logs.String(), "INC-") {
+		t.Errorf("the log shows a record's reference:\n%s", logs.String())
 	}
 }

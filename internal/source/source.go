@@ -5,6 +5,7 @@ package source
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/internal/records"
@@ -25,6 +26,15 @@ type Request struct {
 	// export has stopped.
 	MaxAge time.Duration
 	Now    time.Time
+	// Log, when set, takes debug lines: the SQL sent to PostgreSQL, the
+	// line of each CSV row rejected (a line number identifies no one).
+	Log *slog.Logger
+}
+
+func (r Request) debug(msg string, args ...any) {
+	if r.Log != nil {
+		r.Log.Debug(msg, args...)
+	}
 }
 
 // Source is a system records are read from.

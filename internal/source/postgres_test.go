@@ -169,6 +169,9 @@ func TestPostgresQueryProblems(t *testing.T) {
 		{"unknown table", "SELECT * FROM incidents", `relation "incidents" does not exist at line 1, column 15 of the record query`},
 		{"unknown column", "\n  SELECT asset_ref, site,\n    équipement AS equipment_type\n  FROM assets;", `column "équipement" does not exist at line 3, column 5 of the record query`},
 		{"unknown column after non-ASCII", "SELECT 'é' AS x, asset_ref, nope FROM assets", `column "nope" does not exist at line 1, column 29 of the record query`},
+		// A column of the wrong type fails in the aggregation around the
+		// query, whose position is the exporter's, not the user's.
+		{"wrong type", "SELECT asset_ref, site, equipment_type, status, 42 AS status_since FROM assets", ", in the SQL around the record query (--log.level=debug logs it)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,11 +3,26 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/examples"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
 )
+
+// exitHooks run before the exporter exits on an error: os.Exit skips
+// deferred calls, and the demo's temporary directory would stay behind.
+var exitHooks []func()
+
+func atExit(f func()) { exitHooks = append(exitHooks, f) }
+
+// exit runs the exit hooks, then exits with code.
+func exit(code int) {
+	for _, f := range slices.Backward(exitHooks) {
+		f()
+	}
+	os.Exit(code)
+}
 
 // writeDemo writes the embedded demo configuration and a freshly generated
 // demo dataset, dated relative to now, into a new temporary directory.

@@ -153,7 +153,7 @@ families:
     timeout: 2s
     query: SELECT * FROM incident_log
 `)
-	p := launch(t, "--config.file="+path)
+	p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 	const fails = `sems_collection_failures_total{family="incidents",source="silent"}`
 	got := p.until(t, "two failed collections", func(m map[string]float64) bool { return m[fails] >= 2 })
 	if v := got[`sems_collection_success{family="incidents",source="silent"}`]; v != 0 {

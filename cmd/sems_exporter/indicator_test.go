@@ -62,7 +62,7 @@ const patrolIndicators = `
 func TestIndicatorInYAMLAlone(t *testing.T) {
 	path := demoConfig(t)
 	dir := filepath.Dir(path)
-	p := launch(t, "--config.file="+path)
+	p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 	p.waitCollected(t)
 
 	writeFile(t, filepath.Join(dir, "csv", "patrols.csv"), patrolRecords())

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +24,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
-	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
 )
 
@@ -35,6 +35,7 @@ const defaultAddress = ":10127"
 
 const (
 	healthyPath = "/-/healthy"
+	readyPath   = "/-/ready"
 	reloadPath  = "/-/reload"
 )
 
@@ -46,7 +47,7 @@ func checkTelemetryPath(p string) error {
 		return fmt.Errorf("%q does not start with /", p)
 	case strings.ContainsAny(p, " \t\r\n{}"):
 		return fmt.Errorf("%q holds white space or braces", p)
-	case p == healthyPath || p == reloadPath:
+	case p == healthyPath || p == readyPath || p == reloadPath:
 		return fmt.Errorf("%q is the exporter's own endpoint", p)
 	case path.Clean(p) != p && path.Clean(p)+"/" != p:
 		return fmt.Errorf("%q is not a clean path (try %q)", p, path.Clean(p))
@@ -56,16 +57,19 @@ func checkTelemetryPath(p string) error {
 
 func main() {
 	var (
-		configFile  = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
-		configCheck = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
-		demo        = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
-		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-		readTimeout = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
-		idleTimeout = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
-		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
+		configFile   = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
+		configCheck  = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
+		checkSources = kingpin.Flag("config.check-sources", "With --config.check, also collect each family once: connect to its source and read its record query's columns or CSV file's header.").Bool()
+		demo         = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
+		metricsPath  = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		readTimeout  = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
+		idleTimeout  = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
+		lifecycle    = kingpin.Flag("web.enable-lifecycle", "Enable POST "+reloadPath+", which reloads the configuration as SIGHUP does.").Bool()
+		webConfig    = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
 	logConfig := &promslog.Config{}
 	flag.AddFlags(kingpin.CommandLine, logConfig)
+	stampVersion(debug.ReadBuildInfo())
 	kingpin.Version(version.Print(name))
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
@@ -82,16 +86,15 @@ func main() {
 			os.Exit(1)
 		}
 		defer os.RemoveAll(dir)
+		atExit(func() { os.RemoveAll(dir) })
 		*configFile = dir + "/demo.yml"
 		logger.Info("serving the demo dataset", "dir", dir)
 	}
 
 	if *configCheck {
-		if _, err := config.Load(*configFile); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+		if !checkConfig(*configFile, *checkSources, os.Stdout, os.Stderr, logger) {
+			exit(1)
 		}
-		fmt.Fprintf(os.Stdout, "%s: the configuration is valid\n", *configFile)
 		return
 	}
 
@@ -99,8 +102,8 @@ func main() {
 	snap := snapshot.New()
 	rl := newReloader(*configFile, snap, logger)
 	if err := rl.reload(); err != nil {
-		logger.Error("loading the configuration", "err", err)
-		os.Exit(1)
+		logErrors(logger, "loading the configuration", err)
+		exit(1)
 	}
 	defer rl.stop()
 
@@ -119,7 +122,8 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, snap.Handler(own, logger))
 	mux.HandleFunc(healthyPath, func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc(reloadPath, rl.handleReload)
+	mux.HandleFunc(readyPath, readyHandler(snap))
+	mux.HandleFunc(reloadPath, rl.reloadHandler(*lifecycle))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "SeMS Exporter",
@@ -132,7 +136,7 @@ func main() {
 		})
 		if err != nil {
 			logger.Error("building the landing page", "err", err)
-			os.Exit(1)
+			exit(1)
 		}
 		mux.Handle("/", landing)
 	}
@@ -142,7 +146,7 @@ func main() {
 	go func() {
 		for range hup {
 			if err := rl.reload(); err != nil {
-				logger.Error("reloading the configuration; keeping the running one", "err", err)
+				logErrors(logger, "reloading the configuration; keeping the running one", err)
 			}
 		}
 	}()
@@ -165,6 +169,6 @@ func main() {
 	}()
 	if err := web.ListenAndServe(srv, webConfig, logger); err != nil && err != http.ErrServerClosed {
 		logger.Error("serving", "err", err)
-		os.Exit(1)
+		exit(1)
 	}
 }

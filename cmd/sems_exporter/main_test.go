@@ -209,7 +209,7 @@ func TestConfigCheck(t *testing.T) {
 
 func TestReloadKeepsRunningConfigOnError(t *testing.T) {
 	path := demoConfig(t)
-	e := start(t, "--config.file="+path)
+	e := start(t, "--config.file="+path, "--web.enable-lifecycle")
 	before := e.waitCollected(t)
 	good := readFile(t, path)
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,13 +19,16 @@ import (
 // one is valid; a broken file leaves the running schedule and snapshot as
 // they are.
 type reloader struct {
-	mu      sync.Mutex
-	path    string
-	snap    *snapshot.Snapshot
-	logger  *slog.Logger
-	running *schedule.Scheduler
-	ok      prometheus.Gauge
-	okTime  prometheus.Gauge
+	mu   sync.Mutex
+	path string
+	// checksum is the running configuration's: a reload of the same file
+	// and secrets changes nothing, and does not collect again.
+	checksum [sha256.Size]byte
+	snap     *snapshot.Snapshot
+	logger   *slog.Logger
+	running  *schedule.Scheduler
+	ok       prometheus.Gauge
+	okTime   prometheus.Gauge
 }
 
 func newReloader(path string, snap *snapshot.Snapshot, logger *slog.Logger) *reloader {
@@ -51,6 +55,13 @@ func (r *reloader) reload() error {
 		r.ok.Set(0)
 		return err
 	}
+	sum := cfg.Checksum()
+	if r.running != nil && sum == r.checksum {
+		r.ok.Set(1)
+		r.okTime.Set(float64(time.Now().UnixNano()) / 1e9)
+		r.logger.Info("configuration unchanged: nothing reloaded", "file", r.path)
+		return nil
+	}
 	next, err := schedule.New(cfg, r.snap, r.logger)
 	if err != nil {
 		r.ok.Set(0)
@@ -61,6 +72,7 @@ func (r *reloader) reload() error {
 	}
 	next.Start()
 	r.running = next
+	r.checksum = sum
 	r.ok.Set(1)
 	r.okTime.Set(float64(time.Now().UnixNano()) / 1e9)
 	r.logger.Info("configuration loaded", "file", r.path, "families", len(cfg.Families))
@@ -82,11 +94,24 @@ func (r *reloader) handleReload(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if err := r.reload(); err != nil {
-		r.logger.Error("reloading the configuration; keeping the running one", "err", err)
+		logErrors(r.logger, "reloading the configuration; keeping the running one", err)
 		http.Error(w, fmt.Sprintf("failed to reload config: %s", err), http.StatusInternalServerError)
 		return
 	}
 	fmt.Fprintln(w, "configuration reloaded")
+}
+
+// logErrors logs each of a configuration's problems on a line of its own:
+// logfmt would write them as one, joined by a literal \n.
+func logErrors(logger *slog.Logger, msg string, err error) {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		logger.Error(msg, "err", err)
+		return
+	}
+	for _, e := range joined.Unwrap() {
+		logger.Error(msg, "err", e)
+	}
 }
 
 func (r *reloader) Describe(ch chan<- *prometheus.Desc) {

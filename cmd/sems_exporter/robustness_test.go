@@ -123,7 +123,10 @@ func TestSIGHUPReloadKeepsRunningConfigOnError(t *testing.T) {
 	}
 	loadedAt := before[`sems_exporter_config_last_reload_success_timestamp_seconds{}`]
 
+	// Two problems: capa's found first (families are checked in the order
+	// of their names), equipment's first in the file.
 	broken := strings.Replace(fast, "  capa:\n", "  capa:\n    scheduel: daily\n", 1)
+	broken = strings.Replace(broken, "  equipment:\n", "  equipment:\n    scheduel: daily\n", 1)
 	writeFile(t, path, broken)
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -151,9 +154,23 @@ func TestSIGHUPReloadKeepsRunningConfigOnError(t *testing.T) {
 	if got := later[`sems_exporter_config_last_reload_success_timestamp_seconds{}`]; got != loadedAt {
 		t.Errorf("a refused reload moved the last success time from %v to %v", loadedAt, got)
 	}
-	want := fmt.Sprintf("%s:%d: unknown key \\\"scheduel\\\"", path, lineOf(broken, "scheduel"))
-	if log := p.output.String(); !strings.Contains(log, "keeping the running one") || !strings.Contains(log, want) {
-		t.Errorf("the log does not report the refused reload with %s", want)
+	// One log line a problem, in the order of the file.
+	equipmentLine := lineOf(broken, "  equipment:") + 1
+	capaLine := lineOf(broken, "  capa:") + 1
+	var problems []string
+	for _, line := range strings.Split(p.output.String(), "\n") {
+		if strings.Contains(line, "keeping the running one") {
+			problems = append(problems, line)
+		}
+	}
+	if len(problems) != 2 {
+		t.Fatalf("the refused reload is logged on %d lines, want 2, one a problem:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+	for i, line := range []int{equipmentLine, capaLine} {
+		want := fmt.Sprintf("%s:%d: unknown key \\\"scheduel\\\"", path, line)
+		if !strings.Contains(problems[i], want) {
+			t.Errorf("log line %d of the refused reload is %s, want it to report %s", i+1, problems[i], want)
+		}
 	}
 
 	// A good file is taken on the next SIGHUP: a 2 s schedule for capa.
@@ -243,7 +260,7 @@ func TestReloadSurvivesAnEmptyFamily(t *testing.T) {
 	if !strings.Contains(good, capa) {
 		t.Fatal("the demo configuration's capa block has changed; update this test")
 	}
-	p := launch(t, "--config.file="+path)
+	p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 	p.waitCollected(t)
 
 	writeFile(t, path, strings.Replace(good, capa, "  capa:\n", 1))

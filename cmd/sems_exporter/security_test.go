@@ -309,7 +309,7 @@ GRANT SELECT ON assets TO sems_reader;
 			check, _ := exec.Command(binary, "--config.file="+path, "--config.check").CombinedOutput()
 			shown.Write(check)
 
-			p := launch(t, "--config.file="+path)
+			p := launch(t, "--config.file="+path, "--web.enable-lifecycle")
 			// Wait for the first collection's outcome, or for the
 			// exporter to refuse the source at start-up.
 			var samples map[string]float64
@@ -426,7 +426,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		if v := samples[fmt.Sprintf(`sems_collection_success{family=%q,source="db"}`, f)]; v != 0 {
 			t.Errorf("%s: a record query that writes gave sems_collection_success %v", f, v)
 		}
-		if !regexp.MustCompile(`msg="collection failed; serving the last good values" family=` + f + ` `).MatchString(log) {
+		if !regexp.MustCompile(`msg="collection failed; no values to serve until one succeeds" family=` + f + ` `).MatchString(log) {
 			t.Errorf("%s: the failure is not logged", f)
 		}
 	}

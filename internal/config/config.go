@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lib/pq"
 	"github.com/prometheus/common/model"
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -61,7 +63,13 @@ type Config struct {
 	Calendar collectors.Calendar
 	Sources  map[string]*Source
 	Families []*Family
+	checksum [sha256.Size]byte
 }
+
+// Checksum sums what the configuration stands on: its file, and the
+// connection strings read from the environment or files, so that a
+// rotated password is a change.
+func (c *Config) Checksum() [sha256.Size]byte { return c.checksum }
 
 // Source is a system records are read from.
 type Source struct {
@@ -82,13 +90,16 @@ func (s *Source) DSN() string { return s.dsn }
 // built-in family's or a configured indicator's: where its records come
 // from, when, and the targets they are graded against.
 type Collection struct {
-	Source   string            `yaml:"source"`
-	File     string            `yaml:"file"`
-	Query    string            `yaml:"query"`
-	Columns  map[string]string `yaml:"columns"`
-	Schedule string            `yaml:"schedule"`
-	Timeout  model.Duration    `yaml:"timeout"`
-	MaxAge   model.Duration    `yaml:"max_age"`
+	Source  string            `yaml:"source"`
+	File    string            `yaml:"file"`
+	Query   string            `yaml:"query"`
+	Columns map[string]string `yaml:"columns"`
+	// Values maps, per column of a CSV file, the source's codes to the
+	// record contract's values: what a record query's CASE does.
+	Values   map[string]map[string]string `yaml:"values"`
+	Schedule string                       `yaml:"schedule"`
+	Timeout  model.Duration               `yaml:"timeout"`
+	MaxAge   model.Duration               `yaml:"max_age"`
 	// MaxRejectedRatio is the share of records rejected above which the
 	// SemsRecordsRejected alert fires.
 	MaxRejectedRatio *float64             `yaml:"max_rejected_ratio"`
@@ -198,6 +209,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
+	h := sha256.New()
+	h.Write(data)
+	for _, name := range slices.Sorted(maps.Keys(c.Sources)) {
+		fmt.Fprintf(h, "\x00%s\x00%s", name, c.Sources[name].dsn)
+	}
+	c.checksum = [sha256.Size]byte(h.Sum(nil))
 	return c, nil
 }
 
@@ -313,6 +330,18 @@ func (d *decoder) resolveDSN(n *yaml.Node, s *Source) {
 	default:
 		d.errorf(n, "sources.%s: a postgres source needs dsn_env or dsn_file (the connection string is never written in the configuration)", s.Name)
 	}
+	if s.dsn == "" {
+		return
+	}
+	// Parsed here, so that --config.check refuses what start-up would.
+	// The parser's message can quote the string, password and all.
+	if _, err := pq.NewConnector(s.dsn); err != nil {
+		at, from := lookup(n, "dsn_env"), "environment variable "+s.DSNEnv
+		if s.DSNFile != "" {
+			at, from = lookup(n, "dsn_file"), "file "+s.DSNFile
+		}
+		d.errorf(at, "sources.%s: the connection string in %s is not valid (not shown, in case it holds a password): write a URL, postgres://user:password@host:port/database?sslmode=verify-full, or key=value settings, host=... dbname=...", s.Name, from)
+	}
 }
 
 // checkCollection checks what every collection has, a built-in family's or
@@ -336,6 +365,9 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 		}
 		if fam.File != "" || fam.Columns != nil {
 			d.errorf(at("file"), "%s: file and columns are for csv sources", path)
+		}
+		if fam.Values != nil {
+			d.errorf(at("values"), "%s: values is for csv sources; a record query maps codes with CASE", path)
 		}
 		if fam.MaxAge != 0 {
 			d.errorf(at("max_age"), "%s: max_age is for csv sources", path)
@@ -385,6 +417,7 @@ func (d *decoder) checkCollection(n *yaml.Node, path string, c *Config, fam *Fam
 			d.errorf(keyNode(at("columns"), k), "%s.columns: %q is not a column of the %s record contract (%s)", path, k, fam.Name, strings.Join(slices.Sorted(maps.Keys(contract)), ", "))
 		}
 	}
+	d.checkValues(at("values"), path, fam.Values, contract)
 	s := collectors.DefaultSettings(coll, c.Sites)
 	s.Calendar = c.Calendar
 	d.checkVocabulary(at("vocabulary"), path, fam.Vocabulary, contract, s)
@@ -460,6 +493,28 @@ func (d *decoder) checkVocabulary(n *yaml.Node, path string, vocab map[string][]
 			seen[v] = true
 		}
 		s.Vocabulary[col] = values
+	}
+}
+
+// checkValues checks a CSV collection's value maps: each is of an enum or
+// boolean column, and maps codes to values the column can take.
+func (d *decoder) checkValues(n *yaml.Node, path string, values map[string]map[string]string, contract map[string]records.Column) {
+	for col, codes := range values {
+		kn := keyNode(n, col)
+		c, ok := contract[col]
+		if !ok || (c.Type != records.TypeEnum && c.Type != records.TypeBool) {
+			d.errorf(kn, "%s.values: %q is not an enum or boolean column of the record contract", path, col)
+			continue
+		}
+		for code, v := range codes {
+			at := lookup(n, col, code)
+			switch {
+			case c.Type == records.TypeEnum && !labelValue.MatchString(v):
+				d.errorf(at, "%s.values.%s: %q maps to %q, which is not a value (lower-case letters, digits, '_' and '-')", path, col, code, v)
+			case c.Type == records.TypeBool && records.ParseCell(c, v).Kind != records.KindBool:
+				d.errorf(at, "%s.values.%s: %q maps to %q, which is not a boolean (true or false)", path, col, code, v)
+			}
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,20 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (d *decoder) err() error { return errors.Join(d.errs...) }
+// err joins the problems found in the order of the file, as a reader goes
+// through it: they are found family by family, in the order of names.
+func (d *decoder) err() error {
+	slices.SortStableFunc(d.errs, func(a, b error) int { return problemLine(a) - problemLine(b) })
+	return errors.Join(d.errs...)
+}
+
+func problemLine(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Line
+	}
+	return 0
+}
 
 var (
 	yamlNodeType    = reflect.TypeFor[yaml.Node]()

@@ -71,6 +71,10 @@ func TestValidationErrorsNameFileLineAndProblem(t *testing.T) {
 		{"negative timeout", "    file: equipment.csv\n", "    file: equipment.csv\n    timeout: -5s\n", "timeout:", "families.equipment.timeout"},
 		{"option out of range", "{window: 90d}", "{window: 0s}", "options:", "window must be positive"},
 		{"target for an unknown severity", "    options: {window: 90d}\n", "    options: {window: 90d}\n    targets:\n      resolution: {urgent: 1h}\n", "source: db", `"urgent" is not a severity`},
+		{"value map on a postgres family", "    query: SELECT * FROM incident_log\n", "    query: SELECT * FROM incident_log\n    values: {severity: {P1: critical}}\n", "values:", "values is for csv sources"},
+		{"value map of a text column", "    file: equipment.csv\n", "    file: equipment.csv\n    values:\n      asset_ref: {A: b}\n", "asset_ref:", `"asset_ref" is not an enum or boolean column`},
+		{"value map to a non-value", "    file: equipment.csv\n", "    file: equipment.csv\n    values:\n      equipment_type:\n        XR: X Ray\n", "X Ray", `"XR" maps to "X Ray", which is not a value`},
+		{"value map to a non-boolean", "    file: equipment.csv\n", "    file: equipment.csv\n    values:\n      critical:\n        J: maybe\n", "maybe", "which is not a boolean"},
 		{"wrong type", "sites: [north, south]", "sites: north", "sites:", "cannot unmarshal"},
 		{"control character", "    file: equipment.csv\n", "    file: \"equipment\x01.csv\"\n", "equipment\x01", "control characters are not allowed"},
 		{"unknown time zone", "sites: [north, south]\n", "sites: [north, south]\ncalendar:\n  time_zone: Europe/Londres\n", "time_zone:", `"Europe/Londres" is not an IANA time zone name`},
@@ -203,5 +207,23 @@ func TestEmptyFile(t *testing.T) {
 	}
 	if _, err := Parse(filepath.Join(t.TempDir(), "sems.yml"), []byte("# comments only\n")); err == nil {
 		t.Error("a file of comments only was accepted")
+	}
+}
+
+// TestConnectionStringParsed: --config.check passed SEMS_POSTGRES_DSN='not
+// a dsn', which start-up then refused with neither file nor line. The
+// string is refused at the line that names it, and never shown.
+func TestConnectionStringParsed(t *testing.T) {
+	for _, dsn := range []string{"not a dsn", "postgres://reader:s3cret@db:port/sems", "host=db password='s3cret"} {
+		t.Setenv("SEMS_VALIDATION_DSN", dsn)
+		path := write(t, base)
+		_, err := Load(path)
+		want := fmt.Sprintf("%s:%d: sources.db: the connection string in environment variable SEMS_VALIDATION_DSN is not valid", path, lineOf(t, base, "dsn_env:"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", dsn, err, want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), dsn)) {
+			t.Errorf("%q: the error shows the connection string: %v", dsn, err)
+		}
 	}
 }

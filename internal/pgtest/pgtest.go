@@ -162,3 +162,18 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Env is the client environment (PGHOST, PGPORT, PGUSER and any
+// PGPASSWORD) that points psql, createdb and lib/pq at the server as its
+// superuser, as a reader of the documentation would set it.
+func (s *Server) Env() ([]string, error) {
+	u, err := url.Parse(s.admin)
+	if err != nil {
+		return nil, err
+	}
+	env := []string{"PGHOST=" + u.Hostname(), "PGPORT=" + u.Port(), "PGUSER=" + u.User.Username()}
+	if pw, ok := u.User.Password(); ok {
+		env = append(env, "PGPASSWORD="+pw)
+	}
+	return env, nil
+}

@@ -130,14 +130,15 @@ func (a *Aggregator) duplicate(i int, rec Record) bool {
 	return dup
 }
 
-// Add validates one record and counts it in its group, or as rejected.
-func (a *Aggregator) Add(rec Record) {
+// Add validates one record and counts it in its group, or as rejected
+// under the reason it returns.
+func (a *Aggregator) Add(rec Record) (rejected string) {
 	if !a.adding {
 		a.startAdding()
 	}
 	if reason := a.reject(rec); reason != "" {
 		a.AddRejected(reason)
-		return
+		return reason
 	}
 	if len(a.shape.Derived) > 0 {
 		a.recBuf = append(a.recBuf[:0], rec...)
@@ -168,6 +169,7 @@ func (a *Aggregator) Add(rec Record) {
 			g.Values[i] = Combine(m.Agg, g.Values[i], v.F)
 		}
 	}
+	return ""
 }
 
 // AddRejected counts a record rejected before it could be evaluated.

@@ -7,16 +7,24 @@ import (
 	"time"
 )
 
-// timeLayouts are the timestamp forms a CSV cell may take. A form without a
-// zone is read as UTC, as the PostgreSQL path reads a timestamp without time
-// zone in a session whose TimeZone is UTC.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999Z07",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-}
+// timeLayouts are the timestamp forms a CSV cell may take, those
+// PostgreSQL's timestamptz input takes in ISO order: a date and a time of
+// day with or without seconds and fractions, after a "T" or a space, with a
+// zone written "Z", "+01:00", "+0100" or "+01", or none. A form without a
+// zone is read as UTC, as the PostgreSQL path reads a timestamp without
+// time zone in a session whose TimeZone is UTC. A date alone is dateLayout.
+// docs/configuration.md lists them.
+var timeLayouts = func() []string {
+	var out []string
+	for _, clock := range []string{"15:04:05.999999999", "15:04"} {
+		for _, sep := range []string{"T", " "} {
+			for _, zone := range []string{"Z07:00", "Z0700", "Z07", ""} {
+				out = append(out, "2006-01-02"+sep+clock+zone)
+			}
+		}
+	}
+	return out
+}()
 
 // dateLayout is a date alone: the whole of that day in the column's zone
 // (DateValue).

@@ -68,10 +68,12 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 	var fams []snapshot.Part
 	for _, f := range cfg.Families {
 		j := &job{
-			fam:    f,
-			src:    s.sources[f.Source],
-			shape:  f.Collector.Shape(f.Settings),
-			snap:   snap,
+			fam:   f,
+			src:   s.sources[f.Source],
+			shape: f.Collector.Shape(f.Settings),
+			snap:  snap,
+			// The source label's value, under another key: promslog
+			// keeps "source" for where in the code a line is logged.
 			logger: logger.With("family", f.Name, "source_name", f.Source),
 			now:    time.Now,
 		}
@@ -138,14 +140,7 @@ func (j *job) collect(parent context.Context) {
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	start := j.now()
-	res, err := j.aggregate(ctx, source.Request{
-		Shape:   j.shape,
-		Query:   j.fam.Query,
-		File:    j.fam.File,
-		Columns: j.fam.Columns,
-		MaxAge:  time.Duration(j.fam.MaxAge),
-		Now:     start,
-	})
+	res, err := j.aggregate(ctx, j.request(start))
 	took := time.Since(start)
 	if err != nil {
 		if parent.Err() != nil {
@@ -154,8 +149,7 @@ func (j *job) collect(parent context.Context) {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
-		j.snap.Failed(j.fam.Name, took)
-		j.logger.Error("collection failed; serving the last good values", "err", err, "duration", took)
+		j.failed(took, "err", err, "duration", took)
 		return
 	}
 	metrics := j.fam.Collector.Metrics(j.shape, res, j.fam.Settings)
@@ -165,8 +159,7 @@ func (j *job) collect(parent context.Context) {
 		Metrics: metrics, Read: res.Read(), Rejected: rejected, SiteRecords: sites,
 		Modified: res.Modified, CanWrite: res.CanWrite, At: start, Took: took,
 	}); err != nil {
-		j.snap.Failed(j.fam.Name, took)
-		j.logger.Error("collection failed: its metrics are inconsistent; serving the last good values", "err", err)
+		j.failed(took, "err", fmt.Errorf("its metrics are inconsistent: %w", err))
 		return
 	}
 	j.logger.Info("collection succeeded", successAttrs(res, took)...)
@@ -185,6 +178,31 @@ func (j *job) collect(parent context.Context) {
 	}
 }
 
+// request is what the family's collection at now asks of its source.
+func (j *job) request(now time.Time) source.Request {
+	return source.Request{
+		Shape:   j.shape,
+		Query:   j.fam.Query,
+		File:    j.fam.File,
+		Columns: j.fam.Columns,
+		Values:  j.fam.Values,
+		MaxAge:  time.Duration(j.fam.MaxAge),
+		Now:     now,
+		Log:     j.logger,
+	}
+}
+
+// failed records a failed collection and logs it with attrs, saying
+// whether values of an earlier collection are still served, and from when.
+func (j *job) failed(took time.Duration, attrs ...any) {
+	lastGood := j.snap.Failed(j.fam.Name, took)
+	if lastGood.IsZero() {
+		j.logger.Error("collection failed; no values to serve until one succeeds", attrs...)
+		return
+	}
+	j.logger.Error("collection failed; serving the last good values", append(attrs, "values_from", lastGood.UTC().Format(time.RFC3339))...)
+}
+
 // successAttrs are the log attributes of a successful collection.
 // Rejected records are logged by reason and count only: their content may
 // identify a person. Counts are integers: as floats, 12862472 records would
@@ -192,11 +210,13 @@ func (j *job) collect(parent context.Context) {
 func successAttrs(res records.Result, took time.Duration) []any {
 	attrs := []any{"records", int64(res.Read()), "duration", took}
 	if rejected := res.Rejected(); len(rejected) > 0 {
-		byReason := make(map[string]int64, len(rejected))
-		for reason, n := range rejected {
-			byReason[reason] = int64(n)
+		// A group, not a map: logfmt writes rejected.missing_site=2, which
+		// a log query can select, where a map reads map[missing_site:2].
+		byReason := make([]any, 0, len(rejected))
+		for _, reason := range slices.Sorted(maps.Keys(rejected)) {
+			byReason = append(byReason, slog.Int64(reason, int64(rejected[reason])))
 		}
-		attrs = append(attrs, "rejected", byReason)
+		attrs = append(attrs, slog.Group("rejected", byReason...))
 	}
 	return attrs
 }
@@ -242,11 +262,11 @@ func (j *job) aggregate(ctx context.Context, req source.Request) (records.Result
 }
 
 // basis is what a family's values stand on: its source's type and place
-// (not its secret), the family's query, file and columns, and the settings
+// (not its secret), the family's query, file, columns and value maps, and the settings
 // that hold the sites and targets.
 func basis(cfg *config.Config, f *config.Family) any {
 	src := cfg.Sources[f.Source]
-	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Settings}
+	return []any{src.Type, src.Directory, f.Query, f.File, f.Columns, f.Values, f.Settings}
 }
 
 // interval is the time between the schedule's next two activations.

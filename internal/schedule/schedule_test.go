@@ -189,7 +189,7 @@ families:
 		t.Errorf("%v collection log lines for %v collections:\n%s", n, got[runs], text)
 	}
 	for _, line := range lines {
-		for _, part := range []string{"records=18", "unknown_severity:2", "malformed_row:2", "resolved_before_reported:1", "future_reported_at:1"} {
+		for _, part := range []string{"records=18", "rejected.unknown_severity=2", "rejected.malformed_row=2", "rejected.resolved_before_reported=1", "rejected.future_reported_at=1"} {
 			if !strings.Contains(line, part) {
 				t.Errorf("collection log line lacks %q: %s", part, line)
 			}

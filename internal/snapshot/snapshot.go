@@ -131,13 +131,30 @@ func (s *Snapshot) Succeeded(family string, c Collection) error {
 }
 
 // Failed records a failed collection. The last good values stay, and the
-// failure and their age show in the health metrics.
-func (s *Snapshot) Failed(family string, took time.Duration) {
+// failure and their age show in the health metrics. It returns when those
+// values were collected, zero when there are none: before the first
+// success, or since a reload changed what they stood on.
+func (s *Snapshot) Failed(family string, took time.Duration) (lastGood time.Time) {
 	s.update(family, func(st *state) {
 		st.succeeded = false
 		st.duration = took
 		st.fails++
+		lastGood = st.lastSuccess
 	})
+	return lastGood
+}
+
+// Ready reports whether every configured family has finished a collection,
+// successful or not, so that what is served says how each one stands.
+func (s *Snapshot) Ready() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, st := range s.families {
+		if st.runs == 0 {
+			return false
+		}
+	}
+	return len(s.families) > 0
 }
 
 func (s *Snapshot) update(family string, f func(*state)) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,15 @@ func (c CSV) Aggregate(ctx context.Context, req Request) (records.Result, error)
 	if err != nil {
 		return records.Result{}, err
 	}
+	res, err := c.aggregate(ctx, f, req)
+	if err != nil {
+		// Which of the directory's files, for whoever fixes the export.
+		return records.Result{}, fmt.Errorf("%s: %w", req.File, err)
+	}
+	return res, nil
+}
+
+func (c CSV) aggregate(ctx context.Context, f *os.File, req Request) (records.Result, error) {
 	defer f.Close()
 	defer context.AfterFunc(ctx, func() { f.Close() })()
 	before, err := settled(ctx, f)
@@ -107,7 +117,10 @@ func ReadCSV(ctx context.Context, r io.ReadSeeker, req Request) (records.Result,
 		return records.Result{}, fmt.Errorf("reading CSV: %w", err)
 	}
 	// A malformed row is no copy: PostgreSQL would never have it.
-	counted, err := scanCSV(ctx, r, req, req.Shape.IdentityColumns(), agg.CountIdentity, func(string) {})
+	// The first pass logs nothing: the second logs each row once.
+	first := req
+	first.Log = nil
+	counted, err := scanCSV(ctx, r, first, req.Shape.IdentityColumns(), func(rec records.Record) string { agg.CountIdentity(rec); return "" }, func(string) {})
 	if err != nil {
 		return records.Result{}, err
 	}
@@ -135,7 +148,7 @@ type csvRows struct{ wellFormed, malformed int }
 // A file that cannot be read whole fails: a record too long to be one, a
 // quote left open across lines (it would swallow the rows after it), a last
 // row cut short (the file is still being written).
-func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record), reject func(reason string)) (csvRows, error) {
+func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record func(records.Record) string, reject func(reason string)) (csvRows, error) {
 	var n csvRows
 	in := &csvStream{ctx: ctx, r: r}
 	cr := csv.NewReader(in)
@@ -153,6 +166,10 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 	positions, err := columnPositions(req.Shape.Columns, header, req.Columns)
 	if err != nil {
 		return n, err
+	}
+	valueMaps := make([]map[string]string, len(req.Shape.Columns))
+	for i, col := range req.Shape.Columns {
+		valueMaps[i] = req.Values[col.Name]
 	}
 	rec := make(records.Record, len(req.Shape.Columns))
 	lastMalformed := false
@@ -178,6 +195,7 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 			n.malformed++
 			lastMalformed = true
 			reject(records.ReasonMalformedRow)
+			req.debug("record rejected", "line", line, "reason", records.ReasonMalformedRow)
 			continue
 		}
 		line, _ = cr.FieldPos(0)
@@ -185,6 +203,7 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 		if lastMalformed {
 			n.malformed++
 			reject(records.ReasonMalformedRow)
+			req.debug("record rejected", "line", line, "reason", records.ReasonMalformedRow)
 			continue
 		}
 		for _, p := range positions {
@@ -199,13 +218,24 @@ func scanCSV(ctx context.Context, r io.Reader, req Request, parse []bool, record
 				continue
 			}
 			if p := positions[i]; p >= 0 {
-				rec[i] = records.ParseCell(col, row[p])
+				rec[i] = records.ParseCell(col, mapValue(valueMaps[i], row[p]))
 			} else {
 				rec[i] = records.Value{}
 			}
 		}
-		record(rec)
+		if reason := record(rec); reason != "" {
+			req.debug("record rejected", "line", line, "reason", reason)
+		}
 	}
+}
+
+// mapValue gives a cell's value from its column's value map, the cell
+// itself when the map has no entry for its code.
+func mapValue(m map[string]string, cell string) string {
+	if v, ok := m[strings.TrimSpace(cell)]; ok {
+		return v
+	}
+	return cell
 }
 
 // csvStream is what the CSV parser reads: the stream without a leading
@@ -270,11 +300,13 @@ func columnPositions(cols []records.Column, header []string, mapping map[string]
 	}
 	positions := make([]int, len(cols))
 	var missing []string
+	known := map[string]bool{}
 	for i, c := range cols {
 		name := c.Name
 		if m, ok := mapping[c.Name]; ok {
 			name = m
 		}
+		known[strings.ToLower(name)] = true
 		positions[i] = -1
 		switch found := byName[strings.ToLower(name)]; len(found) {
 		case 0:
@@ -288,9 +320,30 @@ func columnPositions(cols []records.Column, header []string, mapping map[string]
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("CSV header lacks required column(s) %s", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("CSV header lacks required column(s) %s; %s", strings.Join(missing, ", "), describeHeader(header, known))
 	}
 	return positions, nil
+}
+
+// describeHeader says what a header that lacks a column holds: a file
+// separated by semicolons (a spreadsheet's export in many locales), or the
+// header's names. A row none of whose cells names a column of the record
+// contract may be a record, and is not shown: errors are logged, and a
+// record's cells may name a person.
+func describeHeader(header []string, known map[string]bool) string {
+	if len(header) == 1 && strings.Contains(header[0], ";") {
+		return "the header is one column holding ';': the file looks separated by ';', export it with commas"
+	}
+	quoted := make([]string, len(header))
+	isHeader := false
+	for i, h := range header {
+		isHeader = isHeader || known[strings.ToLower(strings.TrimSpace(h))]
+		quoted[i] = strconv.Quote(strings.TrimSpace(h))
+	}
+	if !isHeader {
+		return fmt.Sprintf("none of the first row's %d cells names a column of the record contract (they are not shown): is the first row a record, or the file another family's?", len(header))
+	}
+	return "the header found: " + strings.Join(quoted, ", ") + " (a column named otherwise is mapped under columns:)"
 }
 
 // Close has nothing to release: files are opened per collection.

@@ -8,7 +8,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -83,7 +85,7 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	}
 	columns, err := queryColumns(ctx, tx, req.Query, req.Now)
 	if err != nil {
-		return records.Result{}, fmt.Errorf("record query: %w", redact(err))
+		return records.Result{}, fmt.Errorf("record query: %w", redact(inRecordQuery(err, columnsSQL(req.Query), req.Query)))
 	}
 	if slices.Contains(columns, records.RejectColumn) {
 		return records.Result{}, fmt.Errorf("record query returns the reserved column %s", records.RejectColumn)
@@ -92,9 +94,10 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	if err != nil {
 		return records.Result{}, err
 	}
+	req.debug("aggregating the records in the database", "sql", query)
 	rows, err := tx.QueryContext(ctx, query, req.Now)
 	if err != nil {
-		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
+		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(inRecordQuery(err, query, req.Query)))
 	}
 	defer rows.Close()
 	res, err := scanGroups(rows, len(req.Shape.Keys), len(req.Shape.Measures))
@@ -142,14 +145,63 @@ func redact(err error) error {
 	return fmt.Errorf("PostgreSQL error %s, %s (its message is not shown: it may quote a record)", pe.Code, pe.Code.Name())
 }
 
+// positionError is PostgreSQL's error with its position given in the
+// record query, where the user can find it, rather than in the statement
+// that wraps it; line 0 is a position in the wrapping itself.
+type positionError struct {
+	pe           *pq.Error
+	line, column int
+}
+
+func (e *positionError) Error() string {
+	if e.line == 0 {
+		return fmt.Sprintf("pq: %s, in the SQL around the record query (--log.level=debug logs it) (%s)", e.pe.Message, e.pe.Code)
+	}
+	return fmt.Sprintf("pq: %s at line %d, column %d of the record query (%s)", e.pe.Message, e.line, e.column, e.pe.Code)
+}
+
+func (e *positionError) Unwrap() error { return e.pe }
+
+// inRecordQuery places the position of an error in a statement that holds
+// the record query in the record query; an error without one is left as it
+// is.
+func inRecordQuery(err error, statement, query string) error {
+	var pe *pq.Error
+	if !errors.As(err, &pe) || pe.Position == "" {
+		return err
+	}
+	pos, perr := strconv.Atoi(pe.Position) // in characters, from 1
+	// The statement holds the query less its leading white space.
+	trimmed := records.TrimQuery(query)
+	inStatement := strings.Index(statement, trimmed)
+	if perr != nil || inStatement < 0 || trimmed == "" {
+		return &positionError{pe: pe}
+	}
+	leading := utf8.RuneCountInString(query[:strings.Index(query, trimmed)])
+	at := pos - 1 - utf8.RuneCountInString(statement[:inStatement]) + leading // in the query's runes
+	runes := []rune(query)
+	if at < leading || at >= leading+utf8.RuneCountInString(trimmed) {
+		return &positionError{pe: pe}
+	}
+	before := string(runes[:at])
+	line := strings.Count(before, "\n") + 1
+	column := utf8.RuneCountInString(before[strings.LastIndex(before, "\n")+1:]) + 1
+	return &positionError{pe: pe, line: line, column: column}
+}
+
+// columnsSQL asks for the record query's columns, reading no row. The
+// condition gives $1 its type and makes it a parameter whether or not the
+// record query uses it.
+func columnsSQL(query string) string {
+	return "SELECT * FROM (" + records.TrimQuery(query) + "\n) AS src WHERE $1::timestamptz IS NOT NULL LIMIT 0"
+}
+
 // queryColumns asks for the record query's columns without running it.
 // The query may use $1, the collection's time, as the aggregation does.
 func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time) ([]string, error) {
 	// Prepared, so that PostgreSQL takes one statement only: a record query
-	// cannot end the read-only transaction with "; COMMIT; ...". The
-	// condition gives $1 its type and makes it a parameter whether or not
-	// the record query uses it.
-	stmt, err := tx.PrepareContext(ctx, "SELECT * FROM ("+records.TrimQuery(query)+"\n) AS src WHERE $1::timestamptz IS NOT NULL LIMIT 0")
+	// cannot end the read-only transaction with "; COMMIT; ...".
+	stmt, err := tx.PrepareContext(ctx, columnsSQL(query))
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package source_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"reflect"
 	"strings"
@@ -162,6 +164,14 @@ func TestPostgresQueryProblems(t *testing.T) {
 		{"reserved column", "SELECT *, 1 AS sems_reject FROM assets", "reserved column sems_reject"},
 		{"writing is refused", "SELECT * FROM assets WHERE nextval('audit_seq') > 0", "read-only transaction"},
 		{"syntax error", "SELECT FROM WHERE", "syntax error"},
+		// Positions in the record query, not in the statement wrapping it
+		// ("SELECT * FROM incidents" reported "at position 1:30").
+		{"unknown table", "SELECT * FROM incidents", `relation "incidents" does not exist at line 1, column 15 of the record query`},
+		{"unknown column", "\n  SELECT asset_ref, site,\n    équipement AS equipment_type\n  FROM assets;", `column "équipement" does not exist at line 3, column 5 of the record query`},
+		{"unknown column after non-ASCII", "SELECT 'é' AS x, asset_ref, nope FROM assets", `column "nope" does not exist at line 1, column 29 of the record query`},
+		// A column of the wrong type fails in the aggregation around the
+		// query, whose position is the exporter's, not the user's.
+		{"wrong type", "SELECT asset_ref, site, equipment_type, status, 42 AS status_since FROM assets", ", in the SQL around the record query (--log.level=debug logs it)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,6 +196,25 @@ func TestPostgresQueryProblems(t *testing.T) {
 	for _, g := range res.Accepted() {
 		if g.Values[0] != 0 {
 			t.Errorf("group %v counts critical assets without a critical column", g.Keys)
+		}
+	}
+}
+
+// TestPostgresDebugLogsSQL: the SQL the exporter generates around the
+// record query is logged at debug level, not at info.
+func TestPostgresDebugLogsSQL(t *testing.T) {
+	pg, _ := openDB(t, "debugsql", equipmentSQL)
+	for level, want := range map[slog.Level]bool{slog.LevelDebug: true, slog.LevelInfo: false} {
+		var logs bytes.Buffer
+		_, err := pg.Aggregate(context.Background(), source.Request{Shape: equipmentShape(t), Now: now,
+			Query: "SELECT * FROM assets", Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(logs.String(), `msg="aggregating the records in the database" sql=`) &&
+			strings.Contains(logs.String(), "SELECT * FROM assets") && strings.Contains(logs.String(), "GROUP BY")
+		if got != want {
+			t.Errorf("at level %s: the generated SQL logged %v, want %v:\n%s", level, got, want, logs.String())
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sems-exporter/sems_exporter/internal/config"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/statuspage"
 )
 
 const name = "sems_exporter"
@@ -39,11 +40,13 @@ func main() {
 		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
+	kingpin.Command("serve", "Collect on schedule and serve the KPIs (the default).").Default()
+	report := addReportCommand(kingpin.CommandLine)
 	logConfig := &promslog.Config{}
 	flag.AddFlags(kingpin.CommandLine, logConfig)
 	kingpin.Version(version.Print(name))
 	kingpin.HelpFlag.Short('h')
-	kingpin.Parse()
+	command := kingpin.Parse()
 	logger := promslog.New(logConfig)
 
 	if *demo {
@@ -63,6 +66,13 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Fprintf(os.Stdout, "%s: the configuration is valid\n", *configFile)
+		return
+	}
+	if command == report.cmd.FullCommand() {
+		if err := report.run(*configFile, logger); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
 
@@ -92,20 +102,17 @@ func main() {
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/reload", rl.handleReload)
 	if *metricsPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
+		mux.Handle("/", statuspage.Handler(snap, web.LandingConfig{
 			Name:        "SeMS Exporter",
 			Description: "Security Management System KPIs, collected on a schedule from the organisation's source systems",
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics", Description: "The latest indicators of every KPI family and the health of each collection"},
+				{Address: packPath, Text: "Governance pack", Description: "The last complete quarter's governance pack from these figures, to read or print (sems_exporter report writes it with its CSV and manifest)"},
 				{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
 			},
-		})
-		if err != nil {
-			logger.Error("building the landing page", "err", err)
-			os.Exit(1)
-		}
-		mux.Handle("/", landing)
+		}, logger))
+		mux.Handle(packPath, packHandler(snap, logger))
 	}
 
 	hup := make(chan os.Signal, 1)

@@ -50,7 +50,7 @@ func main() {
 	logger := promslog.New(logConfig)
 
 	if *demo {
-		dir, err := writeDemo()
+		dir, err := writeDemo(time.Now())
 		if err != nil {
 			logger.Error("preparing the demo", "err", err)
 			os.Exit(1)

@@ -57,10 +57,15 @@ func (r *reportCommand) run(path string, logger *slog.Logger) error {
 		}
 		o.History = h
 	}
-	f, configHash, err := collectOnce(path, func() time.Time { return now }, logger)
+	snap, configHash, err := collectOnce(path, func() time.Time { return now }, logger)
 	if err != nil {
 		return err
 	}
+	mfs, err := snap.Gather()
+	if err != nil {
+		return err
+	}
+	f := figures.Read(mfs)
 	o.Period = pack.DefaultPeriod(f, now)
 	if r.period != "" {
 		if o.Period, err = pack.ParsePeriod(r.period); err != nil {
@@ -85,9 +90,9 @@ func (r *reportCommand) run(path string, logger *slog.Logger) error {
 }
 
 // collectOnce loads the configuration and runs each family's collection
-// once, as the scheduler does, with the clock now; it returns the
-// figures /metrics would serve after it and the configuration's hash.
-func collectOnce(path string, now func() time.Time, logger *slog.Logger) (*figures.Figures, string, error) {
+// once, as the scheduler does, with the clock now; it returns the snapshot
+// /metrics would serve after it and the configuration's hash.
+func collectOnce(path string, now func() time.Time, logger *slog.Logger) (*snapshot.Snapshot, string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", err
@@ -104,11 +109,7 @@ func collectOnce(path string, now func() time.Time, logger *slog.Logger) (*figur
 	}
 	s.CollectOnce(now)
 	s.Stop()
-	mfs, err := snap.Gather()
-	if err != nil {
-		return nil, "", err
-	}
-	return figures.Read(mfs), hex.EncodeToString(sum[:]), nil
+	return snap, hex.EncodeToString(sum[:]), nil
 }
 
 // packPath serves the governance pack of the running exporter's figures.

@@ -451,7 +451,8 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 // person identifier or free text looks like. Each is rejected and counted
 // as unknown_<column>; /metrics carries no label value outside the
 // configured sites and the vocabularies, and neither it nor the log holds
-// any of those cells.
+// any of those cells; nor do the status page, the served pack, or the
+// governance pack's HTML, CSV and manifest.
 func TestLabelGuard(t *testing.T) {
 	dir := t.TempDir()
 	csvDir := filepath.Join(dir, "csv")
@@ -489,7 +490,20 @@ families:
 	exposition, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	mfs := p.scrape(t)
+	pages := map[string]string{"the status page": fetch(t, p.url+"/"), "the served pack": fetch(t, p.url+"/pack")}
 	p.stop()
+	// The governance pack of the same records, restricted content and all.
+	out := t.TempDir()
+	if msg, err := runCommand(binary, "report", "--config.file="+path, "--output="+out, "--include-restricted"); err != nil {
+		t.Fatalf("report: %v\n%s", err, msg)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(files) != 3 {
+		t.Errorf("report wrote %v, want the HTML, the CSV and the manifest", files)
+	}
+	for _, file := range files {
+		pages[filepath.Base(file)] = readFile(t, file)
+	}
 
 	rejected := func(family, reason string) string {
 		return fmt.Sprintf(`sems_collection_records_rejected{family=%q,reason=%q,source="exports"}`, family, reason)
@@ -549,6 +563,11 @@ families:
 		}
 		if strings.Contains(p.output.String(), cell) {
 			t.Errorf("the log holds %q", cell)
+		}
+		for name, page := range pages {
+			if strings.Contains(page, cell) {
+				t.Errorf("%s holds %q", name, cell)
+			}
 		}
 	}
 }

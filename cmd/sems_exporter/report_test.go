@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -348,4 +350,29 @@ func fetch(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %s\n%.300s", url, resp.Status, body)
 	}
 	return string(body)
+}
+
+// TestReadmeDocumentsTheReport checks that the README documents every flag
+// of the report command and shows the pictures the screenshots command
+// makes.
+func TestReadmeDocumentsTheReport(t *testing.T) {
+	readme := readFile(t, "../../README.md")
+	r := addReportCommand(kingpin.New("sems_exporter", ""))
+	for _, f := range r.cmd.Model().Flags {
+		if !strings.Contains(readme, "`--"+f.Name+"`") {
+			t.Errorf("the README does not document report --%s", f.Name)
+		}
+	}
+	for _, image := range []string{"docs/images/status-page.png", "docs/images/pack-page.png"} {
+		if !strings.Contains(readme, "("+image+")") {
+			t.Errorf("the README does not show %s", image)
+		}
+		b, err := os.ReadFile("../../" + image)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s is not a PNG (%v): run go run ./scripts/screenshots", image, err)
+		}
+	}
+	if !strings.Contains(readme, "go run ./scripts/screenshots") {
+		t.Error("the README does not say how its pictures are made")
+	}
 }

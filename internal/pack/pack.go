@@ -104,6 +104,9 @@ func Build(f *figures.Figures, o Options) *Pack {
 		Generated: o.Generated.UTC().Format(time.RFC3339),
 		Version:   strings.TrimSpace(o.Version + " " + o.Revision),
 	}}
+	if b.p.Version == "" {
+		b.p.Version = "(a development build, without a version)"
+	}
 	for _, k := range f.KPIs {
 		if k.Family == restrictedFamily && !o.IncludeRestricted {
 			continue

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
@@ -131,6 +132,16 @@ func (b *builder) trends() {
 	const sec = "trends"
 	s := b.section(sec, "Trends: eight quarters", "The organisation's value of each KPI in the eight quarters to "+b.o.Period.QuarterOf().String()+", with its target (green line) and minimum (amber line) in force now.")
 	last := b.o.Period.QuarterOf()
+	var missing []string
+	why := noPeriods
+	if b.hasPeriods() {
+		why = "the records hold no history of these KPIs"
+	}
+	if b.o.History == nil {
+		why += ", and no Prometheus was given (--prometheus.url)"
+	} else {
+		why += ", nor does Prometheus"
+	}
 	for _, k := range b.kpis {
 		var pts []point
 		for i := 7; i >= 0; i-- {
@@ -146,19 +157,14 @@ func (b *builder) trends() {
 			pts = append(pts, pt)
 		}
 		if !slices.ContainsFunc(pts, func(p point) bool { return p.ok }) {
-			why := noPeriods
-			if b.hasPeriods() {
-				why = "the records hold no history of this KPI"
-			}
-			if b.o.History == nil {
-				why += ", and no Prometheus was given (--prometheus.url)"
-			} else {
-				why += ", nor does Prometheus"
-			}
-			b.unfilled(s, k.Title, why)
+			s.Blocks = append(s.Blocks, Block{Heading: k.Title, Text: "No data: " + why})
+			missing = append(missing, k.Title)
 			continue
 		}
 		s.Blocks = append(s.Blocks, Block{Heading: k.Title, Chart: chart(k, pts, k.Org)})
+	}
+	if len(missing) > 0 {
+		b.p.Unfilled = append(b.p.Unfilled, s.Title+": "+strings.Join(missing, ", ")+" ("+why+")")
 	}
 }
 

@@ -1,9 +1,12 @@
 package pack
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sems-exporter/sems_exporter/internal/figures"
@@ -25,7 +28,7 @@ type level struct {
 
 const (
 	chartW, chartH         = 640, 220
-	padL, padR, padT, padB = 56, 110, 12, 40
+	padL, padR, padT, padB = 56, 110, 12, 48
 )
 
 // svgChart draws the frame, the levels and the x labels of a chart over
@@ -46,15 +49,25 @@ func svgChart(pts []point, levels []level, lo, hi float64, format func(float64) 
 		fmt.Fprintf(&sb, `<text x="%d" y="%.1f" class="tick" text-anchor="end">%s</text>`, padL-4, y(v)+4, esc(format(v)))
 	}
 	for i, p := range pts {
+		// Many labels are slanted so that they do not run into each other.
+		if len(pts) > 8 {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%d" class="tick" text-anchor="end" transform="rotate(-35 %.1f %d)">%s</text>`, x(i)+4, chartH-padB+14, x(i)+4, chartH-padB+14, esc(p.label))
+			continue
+		}
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" class="tick" text-anchor="middle">%s</text>`, x(i), chartH-padB+16, esc(p.label))
 	}
 	plot(x, y, &sb)
+	levels = slices.Clone(levels)
+	slices.SortFunc(levels, func(a, b level) int { return cmp.Compare(a.v, b.v) })
+	// Level labels at least a line apart, the lowest level's lowest.
+	labelY := math.Inf(1)
 	for _, l := range levels {
 		if l.v < lo || l.v > hi {
 			continue
 		}
 		fmt.Fprintf(&sb, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" class="level %s"/>`, padL, y(l.v), chartW-padR, y(l.v), l.class)
-		fmt.Fprintf(&sb, `<text x="%d" y="%.1f" class="tick">%s %s</text>`, chartW-padR+4, y(l.v)+4, esc(l.name), esc(format(l.v)))
+		labelY = min(y(l.v)+4, labelY-11)
+		fmt.Fprintf(&sb, `<text x="%d" y="%.1f" class="tick">%s %s</text>`, chartW-padR+4, labelY, esc(l.name), esc(format(l.v)))
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String())
@@ -105,8 +118,9 @@ func barChart(pts []point, levels []level) template.HTML {
 		levels[i].class = []string{"amber", "red", "red"}[min(i, 2)]
 	}
 	hi = niceCeil(hi)
+	format := func(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 	barW := float64(chartW-padL-padR) / float64(len(pts)) * 0.6
-	return svgChart(pts, levels, 0, hi, figures.Number, func(x func(int) float64, y func(float64) float64, sb *strings.Builder) {
+	return svgChart(pts, levels, 0, hi, format, func(x func(int) float64, y func(float64) float64, sb *strings.Builder) {
 		for i, p := range pts {
 			if !p.ok {
 				continue

@@ -252,7 +252,7 @@ func (b *builder) capa() {
 		cell := b.fig(sec, "capa_overdue", site, "oldest_overdue_age_seconds", "now", oldest, "max("+selector("sems_capa_overdue_oldest_age_seconds", m...)+")", days(oldest))
 		if threshold, ok := b.f.Max("sems_capa_overdue_age_threshold_seconds", m...); ok && oldest > threshold {
 			cell.Class = "red"
-			cell.Text += " (over " + days(threshold) + ")"
+			cell.Text += " (beyond the " + days(threshold) + " limit)"
 		}
 		row = append(row, cell)
 		t.Rows = append(t.Rows, row)
@@ -373,6 +373,15 @@ func (b *builder) incidents() {
 		return
 	}
 	s.Blocks = append(s.Blocks, Block{Chart: barChart(pts, levels)})
+	if len(levels) == 0 {
+		b.unfilled(s, "Alert levels", "the exporter computes none")
+		return
+	}
+	var words []string
+	for _, l := range levels {
+		words = append(words, fmt.Sprintf("%s: %.1f", l.name, l.v))
+	}
+	s.Blocks = append(s.Blocks, Block{Text: "Alert levels for the current month, from the twelve complete months before it: " + strings.Join(words, "; ") + " reports a month. The alert rules apply them only above a minimum volume."})
 }
 
 func (b *builder) training() {

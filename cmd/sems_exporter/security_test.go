@@ -134,13 +134,15 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		{"landing page without credentials", "/", "", "", http.StatusUnauthorized},
 		{"reload without credentials", "/-/reload", "", "", http.StatusUnauthorized},
 		{"health without credentials", "/-/healthy", "", "", http.StatusUnauthorized},
+		{"governance pack without credentials", "/pack", "", "", http.StatusUnauthorized},
 		{"landing page", "/", "prometheus", password, http.StatusOK},
+		{"governance pack", "/pack", "prometheus", password, http.StatusOK},
 	} {
 		code, body, err := get(tc.path, tc.user, tc.pass)
 		if err != nil || code != tc.want {
 			t.Errorf("%s: status %d, error %v, want %d", tc.name, code, err, tc.want)
 		}
-		if tc.want == http.StatusUnauthorized && strings.Contains(body, "sems_") {
+		if tc.want == http.StatusUnauthorized && (strings.Contains(body, "sems_") || strings.Contains(body, "Status of every KPI") || strings.Contains(body, "governance pack")) {
 			t.Errorf("%s: the refused response holds metrics", tc.name)
 		}
 	}
@@ -257,7 +259,7 @@ families:
 // that hold a distinctive password, against an unreachable host, a real
 // server with the wrong password and the right one, and in malformed
 // forms. The password appears nowhere: not in the log, /metrics, the
-// landing page, a reload's answer or --config.check's output.
+// landing page, the served pack, a reload's answer or --config.check's output.
 func TestDSNPasswordNeverShown(t *testing.T) {
 	const secret = "Kq7vTz3sEcReT"
 	server := startPostgres(t)
@@ -329,7 +331,7 @@ GRANT SELECT ON assets TO sems_reader;
 				if tc.succeeds != (success == 1) {
 					t.Errorf("sems_collection_success = %v, want success %v", success, tc.succeeds)
 				}
-				for _, page := range []string{"/metrics", "/"} {
+				for _, page := range []string{"/metrics", "/", "/pack"} {
 					resp, err := http.Get(p.url + page)
 					if err != nil {
 						t.Fatal(err)

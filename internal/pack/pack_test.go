@@ -90,16 +90,25 @@ func TestPeriodSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// capa_on_time: 98 of 114 actions closed on time in 2026-Q3 (86.0%),
-	// 106 of 128 in Q2 (82.8%): up 0.8596 - 0.8281 = 3.15 points.
+	// capa_on_time: 98 of 114 actions closed on time in 2026-Q3 (86.0%,
+	// amber: at least 80% but under 90%), 106 of 128 in Q2 (82.8%): up
+	// 0.8596 - 0.8281 = 3.15 points.
 	row := regexp.MustCompile(`<th>Corrective actions closed on time</th>(.*)</tr>`).FindStringSubmatch(string(html))
 	if row == nil {
 		t.Fatal("no summary row for capa_on_time")
 	}
-	for _, want := range []string{"<td>86.0%</td><td>82.8%</td><td>&#43;3.2 pts</td>"} {
+	for _, want := range []string{`<td class="amber">86.0% Amber</td><td>82.8%</td><td>&#43;3.2 pts</td>`} {
 		if !strings.Contains(row[1], want) {
 			t.Errorf("summary row %s lacks %s", row[1], want)
 		}
+	}
+	if strings.Contains(strings.Join(p.Notes, " "), "had not ended") {
+		t.Errorf("notes %q say 2026-Q3 had not ended", p.Notes)
+	}
+	// The current quarter, asked for, is said to be incomplete.
+	current := Build(f, Options{Period: Period{Year: 2026, Quarter: 4}, AsAt: fixtureAsAt, Generated: fixtureAsAt})
+	if !strings.Contains(strings.Join(current.Notes, " "), "2026-Q4 had not ended when the figures were collected") {
+		t.Errorf("notes %q do not say 2026-Q4 had not ended", current.Notes)
 	}
 	// Trends: capa_on_time has the quarters 2025-Q1 to 2026-Q3 of the
 	// eight to 2026-Q3 (the exporter keeps 8 quarters, 2026-Q4 the

@@ -50,7 +50,15 @@ func (b *builder) summary() {
 		row = append(row, b.statusCells(sec, k, "", k.Org, "sems_kpi_organisation_")...)
 		cur, curSrc, curOK := b.periodValue(k, p)
 		before, beforeSrc, beforeOK := b.periodValue(k, prev)
-		row = append(row, b.optional(sec, k, "period_value", p.String(), cur, curSrc, curOK))
+		period := b.optional(sec, k, "period_value", p.String(), cur, curSrc, curOK)
+		if curOK && !k.TrendOnly && k.Org.HasTarget {
+			// The period graded against the targets in force now.
+			rag := k.Direction.RAG(cur, k.Org.Green, k.Org.Amber)
+			b.fig(sec, k.Name, "", "period_rag_status", p.String(), float64(rag), "computed", "")
+			period.Text += " " + figures.RAGWord(rag)
+			period.Class = ragClass(rag)
+		}
+		row = append(row, period)
 		row = append(row, b.optional(sec, k, "period_value", prev.String(), before, beforeSrc, beforeOK))
 		switch {
 		case curOK && beforeOK:
@@ -69,6 +77,11 @@ func (b *builder) summary() {
 		t.Rows = append(t.Rows, row)
 	}
 	b.p.Summary = t
+	_, end, bounded := p.Bounds()
+	if b.f.Has("sems_kpi_organisation_period_ratio") && len(b.f.Series("sems_kpi_organisation_period_ratio", "period", p.String(), "complete", "false")) > 0 ||
+		bounded && end.After(b.o.AsAt) {
+		b.p.Notes = append(b.p.Notes, p.String()+" had not ended when the figures were collected: its values are those so far.")
+	}
 	if !b.hasPeriods() {
 		b.p.Unfilled = append(b.p.Unfilled, "Summary: values of "+p.String()+" and "+prev.String()+" and the change between them ("+noPeriods+")")
 	}

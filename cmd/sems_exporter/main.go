@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -71,6 +72,9 @@ func main() {
 	if command == report.cmd.FullCommand() {
 		if err := report.run(*configFile, logger); err != nil {
 			fmt.Fprintln(os.Stderr, err)
+			if *demo {
+				os.RemoveAll(filepath.Dir(*configFile)) // os.Exit skips the deferred removal
+			}
 			os.Exit(1)
 		}
 		return
@@ -112,7 +116,9 @@ func main() {
 				{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
 			},
 		}, logger))
-		mux.Handle(packPath, packHandler(snap, logger))
+		if *metricsPath != packPath {
+			mux.Handle(packPath, packHandler(snap, logger))
+		}
 	}
 
 	hup := make(chan os.Signal, 1)

@@ -329,6 +329,18 @@ func TestReportCommand(t *testing.T) {
 	if msg, err := runCommand(binary, "report", "--demo", "--output="+out, "--period=2026-13"); err == nil || !strings.Contains(msg, `period "2026-13"`) {
 		t.Errorf("a bad period: err %v, output %s", err, msg)
 	}
+	// --pdf with no browser on the PATH says what to install, and writes
+	// nothing.
+	none := t.TempDir()
+	cmd := exec.Command(binary, "report", "--demo", "--output="+none, "--pdf")
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+	msg, err = func() (string, error) { b, err := cmd.CombinedOutput(); return string(b), err }()
+	if err == nil || !strings.Contains(msg, "no Chromium to print the PDF with: install chromium") {
+		t.Errorf("--pdf without Chromium: err %v, output %s", err, msg)
+	}
+	if files, _ := os.ReadDir(none); len(files) != 0 {
+		t.Errorf("--pdf without Chromium wrote %v", files)
+	}
 }
 
 func runCommand(name string, args ...string) (string, error) {

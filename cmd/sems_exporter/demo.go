@@ -31,3 +31,6 @@ func writeDemo(at time.Time) (string, error) {
 	}
 	return dir, nil
 }
+
+// removeDemo removes the directory writeDemo made, given its configuration.
+func removeDemo(config string) { os.RemoveAll(filepath.Dir(config)) }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -73,7 +72,7 @@ func main() {
 		if err := report.run(*configFile, logger); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			if *demo {
-				os.RemoveAll(filepath.Dir(*configFile)) // os.Exit skips the deferred removal
+				removeDemo(*configFile) // os.Exit skips the deferred removal
 			}
 			os.Exit(1)
 		}

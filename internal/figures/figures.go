@@ -79,6 +79,10 @@ type Health struct {
 	// LastSuccess is zero before the first successful collection.
 	LastSuccess time.Time
 	Interval    time.Duration
+	// SourceModified is when a CSV export was last written, as the last
+	// successful collection found it; zero where the source has no such
+	// time (PostgreSQL) or the exporter does not export it.
+	SourceModified time.Time
 	// Records is what the last successful collection read, rejected
 	// records included; Rejected the rejections by reason, zeros included.
 	Records  float64
@@ -285,6 +289,9 @@ func (f *Figures) readHealth() {
 		h := Health{Family: fam, Source: src, Succeeded: s.Value == 1}
 		if at, _ := f.One("sems_collection_last_success_timestamp_seconds", match...); at > 0 {
 			h.LastSuccess = time.Unix(0, int64(at*1e9)).UTC()
+		}
+		if at, ok := f.One("sems_collection_source_modified_timestamp_seconds", match...); ok && at > 0 {
+			h.SourceModified = time.Unix(0, int64(at*1e9)).UTC()
 		}
 		interval, _ := f.One("sems_collection_interval_seconds", match...)
 		h.Interval = time.Duration(interval * float64(time.Second))

@@ -493,8 +493,8 @@ func (b *builder) indicators() {
 
 func (b *builder) dataQuality() {
 	const sec = "data_quality"
-	s := b.section(sec, "Data quality", "Every family's last collection before this pack: when it succeeded, how old its figures were at "+b.p.AsAt+", and the records it read and rejected by reason. A rejected record is left out of every figure, never silently dropped. Figures older than two collection intervals are flagged stale.")
-	t := &Table{Head: []string{"Family", "Source", "Collection", "Last success", "Age", "Records read", "Rejected", "Rejected by reason"}}
+	s := b.section(sec, "Data quality", "Every family's last collection before this pack: when it succeeded, how old its figures were at "+b.p.AsAt+", when a CSV export was last written, and the records it read and rejected by reason. A rejected record is left out of every figure, never silently dropped. Figures older than two collection intervals are flagged stale.")
+	t := &Table{Head: []string{"Family", "Source", "Collection", "Last success", "Age", "Export written", "Records read", "Rejected", "Rejected by reason"}}
 	for _, h := range b.f.Families {
 		m := []string{"family", h.Family, "source", h.Source}
 		status := Cell{Text: "Succeeded"}
@@ -507,13 +507,18 @@ func (b *builder) dataQuality() {
 		}
 		row := []Cell{head(collectors.DisplayName(h.Family)), text(h.Source), status}
 		if h.LastSuccess.IsZero() {
-			row = append(row, text("never"), text("–"), text("–"), text("–"), text(""))
+			row = append(row, text("never"), text("–"), text("–"), text("–"), text("–"), text(""))
 			t.Rows = append(t.Rows, row)
 			continue
 		}
 		last := float64(h.LastSuccess.UnixNano()) / 1e9
 		b.fig(sec, h.Family, "", "last_success_timestamp_seconds", "now", last, selector("sems_collection_last_success_timestamp_seconds", m...), "")
-		row = append(row, text(h.LastSuccess.Format("2006-01-02 15:04 MST")), text(figures.Age(b.o.AsAt.Sub(h.LastSuccess))),
+		modified := text("–")
+		if !h.SourceModified.IsZero() {
+			b.fig(sec, h.Family, "", "source_modified_timestamp_seconds", "now", float64(h.SourceModified.UnixNano())/1e9, selector("sems_collection_source_modified_timestamp_seconds", m...), "")
+			modified = text(h.SourceModified.Format("2006-01-02 15:04 MST"))
+		}
+		row = append(row, text(h.LastSuccess.Format("2006-01-02 15:04 MST")), text(figures.Age(b.o.AsAt.Sub(h.LastSuccess))), modified,
 			b.fig(sec, h.Family, "", "records", "now", h.Records, selector("sems_collection_records", m...), figures.Number(h.Records)),
 			b.fig(sec, h.Family, "", "rejected", "now", h.RejectedTotal(), "sum("+selector("sems_collection_records_rejected", m...)+")", figures.Number(h.RejectedTotal())))
 		reasons := ""

@@ -82,8 +82,8 @@ type cellView struct {
 }
 
 type familyRow struct {
-	Name, Source, Health, Class, LastSuccess, Age, Records, Rejected string
-	Reasons                                                          []string
+	Name, Source, Health, Class, LastSuccess, Age, Modified, Records, Rejected string
+	Reasons                                                                    []string
 }
 
 // newView turns the figures into the page's rows at now.
@@ -98,7 +98,10 @@ func newView(f *figures.Figures, now time.Time) view {
 	}
 	for _, h := range f.Families {
 		row := familyRow{Name: collectors.DisplayName(h.Family), Source: h.Source, Health: "OK", Class: "ok",
-			LastSuccess: "never", Age: "–", Records: "–", Rejected: "–"}
+			LastSuccess: "never", Age: "–", Modified: "–", Records: "–", Rejected: "–"}
+		if !h.SourceModified.IsZero() {
+			row.Modified = h.SourceModified.Format("2006-01-02 15:04 MST")
+		}
 		if !h.Succeeded {
 			row.Health, row.Class = "Failing", "red"
 		}
@@ -169,8 +172,8 @@ var page = template.Must(template.New("status").Parse(`<div class="status">
 {{end}}</table>
 <h3>Collections</h3>
 <table>
-<tr><th>Family</th><th>Source</th><th>Health</th><th>Last success</th><th>Data age</th><th>Records read</th><th>Rejected</th></tr>
-{{range .Families}}<tr><td>{{.Name}}</td><td>{{.Source}}</td><td class="{{.Class}}">{{.Health}}</td><td>{{.LastSuccess}}</td><td>{{.Age}}</td><td>{{.Records}}</td><td>{{.Rejected}}{{range .Reasons}}<span class="target">{{.}}</span>{{end}}</td></tr>
+<tr><th>Family</th><th>Source</th><th>Health</th><th>Last success</th><th>Data age</th><th>Export written</th><th>Records read</th><th>Rejected</th></tr>
+{{range .Families}}<tr><td>{{.Name}}</td><td>{{.Source}}</td><td class="{{.Class}}">{{.Health}}</td><td>{{.LastSuccess}}</td><td>{{.Age}}</td><td>{{.Modified}}</td><td>{{.Records}}</td><td>{{.Rejected}}{{range .Reasons}}<span class="target">{{.}}</span>{{end}}</td></tr>
 {{end}}</table>
 </div>
 {{define "cell"}}<td class="rag {{.Class}}"><span class="word">{{.Word}}</span>{{.Value}}<span class="target">{{.Target}}</span></td>{{end}}`))

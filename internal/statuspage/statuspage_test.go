@@ -32,6 +32,8 @@ sems_collection_interval_seconds{family="incidents",source="db"} 3600
 # TYPE sems_collection_records gauge
 sems_collection_records{family="capa",source="db"} 7
 sems_collection_records{family="incidents",source="db"} 9
+# TYPE sems_collection_source_modified_timestamp_seconds gauge
+sems_collection_source_modified_timestamp_seconds{family="incidents",source="db"} 7200
 # TYPE sems_collection_records_rejected gauge
 sems_collection_records_rejected{family="capa",reason="unknown_site",source="db"} 2
 sems_collection_records_rejected{family="capa",reason="missing_due_at",source="db"} 0
@@ -44,19 +46,19 @@ sems_collection_records_rejected{family="capa",reason="missing_due_at",source="d
 		list = append(list, mf)
 	}
 	// At 10000 s: capa's figures are 9000 s old (over 2 x 3600), the
-	// incidents' 2000 s.
+	// incidents' 2000 s, from an export written at 7200 s (02:00).
 	v := newView(figures.Read(list), time.Unix(10000, 0).UTC())
 	want := map[string]familyRow{
-		"CAPA":      {Health: "Failing, stale", Class: "red", Age: "2 h 30 min", Records: "7", Rejected: "2"},
-		"Incidents": {Health: "OK", Class: "ok", Age: "33 min", Records: "9", Rejected: "0"},
-		"Training":  {Health: "Failing, stale", Class: "red", Age: "–", Records: "–", Rejected: "–"},
+		"CAPA":      {Health: "Failing, stale", Class: "red", Age: "2 h 30 min", Modified: "–", Records: "7", Rejected: "2"},
+		"Incidents": {Health: "OK", Class: "ok", Age: "33 min", Modified: "1970-01-01 02:00 UTC", Records: "9", Rejected: "0"},
+		"Training":  {Health: "Failing, stale", Class: "red", Age: "–", Modified: "–", Records: "–", Rejected: "–"},
 	}
 	if len(v.Families) != len(want) {
 		t.Fatalf("rows %+v", v.Families)
 	}
 	for _, row := range v.Families {
 		w := want[row.Name]
-		if row.Health != w.Health || row.Class != w.Class || row.Age != w.Age || row.Records != w.Records || row.Rejected != w.Rejected {
+		if row.Health != w.Health || row.Class != w.Class || row.Age != w.Age || row.Modified != w.Modified || row.Records != w.Records || row.Rejected != w.Rejected {
 			t.Errorf("%s: %+v, want %+v", row.Name, row, w)
 		}
 	}

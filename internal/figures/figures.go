@@ -333,6 +333,10 @@ func RAGWord(rag int) string {
 	return ""
 }
 
+// RAGClass is a status's name in lower case, for the style that colours
+// it: "green", "amber", "red", or "" for none.
+func RAGClass(rag int) string { return strings.ToLower(RAGWord(rag)) }
+
 // Format writes a KPI's value in its unit: a ratio as a percentage.
 func (k KPI) Format(v float64) string {
 	if k.Ratio() {

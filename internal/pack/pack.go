@@ -168,9 +168,5 @@ func selector(metric string, match ...string) string {
 	return metric + "{" + strings.Join(pairs, ",") + "}"
 }
 
-func ragClass(rag int) string {
-	return map[int]string{0: "green", 1: "amber", 2: "red"}[rag]
-}
-
 func text(s string) Cell { return Cell{Text: s} }
 func head(s string) Cell { return Cell{Text: s, Head: true} }

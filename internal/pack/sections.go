@@ -56,7 +56,7 @@ func (b *builder) summary() {
 			rag := k.Direction.RAG(cur, k.Org.Green, k.Org.Amber)
 			b.fig(sec, k.Name, "", "period_rag_status", p.String(), float64(rag), "computed", "")
 			period.Text += " " + figures.RAGWord(rag)
-			period.Class = ragClass(rag)
+			period.Class = figures.RAGClass(rag)
 		}
 		row = append(row, period)
 		row = append(row, b.optional(sec, k, "period_value", prev.String(), before, beforeSrc, beforeOK))
@@ -112,7 +112,7 @@ func (b *builder) statusCells(sec string, k figures.KPI, site string, c figures.
 	status := Cell{Text: "Trend only", Class: "trend"}
 	if !k.TrendOnly && c.RAG != figures.NoRAG {
 		status = b.fig(sec, k.Name, site, "rag_status", "now", float64(c.RAG), selector(prefix+"rag_status", match...), figures.RAGWord(c.RAG))
-		status.Class = ragClass(c.RAG)
+		status.Class = figures.RAGClass(c.RAG)
 	} else if !k.TrendOnly {
 		status = Cell{Text: "Not graded", Class: "trend"}
 	}

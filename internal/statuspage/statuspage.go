@@ -139,7 +139,7 @@ func cell(k figures.KPI, c figures.Cell) cellView {
 		out.Word, out.Class = "Not graded", "trend"
 	default:
 		out.Word = figures.RAGWord(c.RAG)
-		out.Class = map[int]string{collectors.RAGGreen: "green", collectors.RAGAmber: "amber", collectors.RAGRed: "red"}[c.RAG]
+		out.Class = figures.RAGClass(c.RAG)
 	}
 	out.Value = k.Format(c.Value)
 	return out

@@ -50,7 +50,8 @@ func TestParsePeriod(t *testing.T) {
 // readFixture reads testdata/periods.prom: the demo's period and
 // organisation metrics as the exporter's period history serves them
 // (the quarters 2025-Q1 to 2026-Q4 and the months 2025-11 to 2026-11,
-// collected in November 2026), with drop matching series left out.
+// collected in November 2026; the sites' values of 2026-Q3 and their
+// targets), with drop matching series left out.
 func readFixture(t *testing.T, drop *regexp.Regexp) *figures.Figures {
 	t.Helper()
 	b, err := os.ReadFile("testdata/periods.prom")
@@ -109,6 +110,18 @@ func TestPeriodSections(t *testing.T) {
 	current := Build(f, Options{Period: Period{Year: 2026, Quarter: 4}, AsAt: fixtureAsAt, Generated: fixtureAsAt})
 	if !strings.Contains(strings.Join(current.Notes, " "), "2026-Q4 had not ended when the figures were collected") {
 		t.Errorf("notes %q do not say 2026-Q4 had not ended", current.Notes)
+	}
+	// Sites ranked by their 2026-Q3 value, worst first, each graded
+	// against its own targets (green 90%, amber 80%): harbour 13/20 = 65.0%
+	// red, south 26/30 = 86.7% amber, north 45/49 = 91.8% and valley
+	// 14/15 = 93.3% green.
+	ranking := regexp.MustCompile(`(?s)<h3>Corrective actions closed on time</h3>\s*<table>.*?</table>`).FindString(string(html))
+	var ranked []string
+	for _, m := range regexp.MustCompile(`<tr><td>\d</td><th>([a-z]+)</th><td class="[a-z]+">([^<]+)</td>`).FindAllStringSubmatch(ranking, -1) {
+		ranked = append(ranked, m[1]+" "+m[2])
+	}
+	if want := []string{"harbour 65.0% Red", "south 86.7% Amber", "north 91.8% Green", "valley 93.3% Green"}; !slices.Equal(ranked, want) {
+		t.Errorf("capa_on_time ranked %q, want %q", ranked, want)
 	}
 	// Trends: capa_on_time has the quarters 2025-Q1 to 2026-Q3 of the
 	// eight to 2026-Q3 (the exporter keeps 8 quarters, 2026-Q4 the

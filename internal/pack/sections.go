@@ -207,35 +207,80 @@ func minTime(a, c time.Time) time.Time {
 
 func (b *builder) ranking() {
 	const sec = "ranking"
-	s := b.section(sec, "Sites ranked, worst first", "Each KPI by site as at "+b.p.AsAt+": red before amber before green, and the worse value first within a status. A site with nothing to measure comes last.")
+	p := b.o.Period
+	s := b.section(sec, "Sites ranked, worst first", "Each KPI by site: by its value in "+p.String()+" where the exporter computes one, worst first, else by its status as at "+b.p.AsAt+", red before amber before green and the worse value first within a status. A site with nothing to measure comes last.")
 	for _, k := range b.kpis {
+		metric := "sems_kpi_period_value"
+		if k.Ratio() {
+			metric = "sems_kpi_period_ratio"
+		}
+		match := []string{"kpi", k.Name, "period", p.String(), "granularity", p.Granularity()}
+		inPeriod := map[string]float64{}
+		for _, v := range b.f.Series(metric, match...) {
+			inPeriod[v.Labels["site"]] = v.Value
+		}
 		sites := slices.Clone(b.f.Sites)
 		slices.SortStableFunc(sites, func(x, y string) int {
+			if len(inPeriod) > 0 {
+				vx, okx := inPeriod[x]
+				vy, oky := inPeriod[y]
+				return cmp.Or(-compareBool(okx, oky), worseFirst(k, vx, vy))
+			}
 			cx, cy := k.Sites[x], k.Sites[y]
-			if cx.HasValue != cy.HasValue {
-				if cx.HasValue {
-					return -1
-				}
-				return 1
-			}
-			if c := cmp.Compare(cy.RAG, cx.RAG); c != 0 {
-				return c
-			}
-			if k.Direction == collectors.LowerIsBetter {
-				return cmp.Compare(cy.Value, cx.Value)
-			}
-			return cmp.Compare(cx.Value, cy.Value)
+			return cmp.Or(-compareBool(cx.HasValue, cy.HasValue), cmp.Compare(cy.RAG, cx.RAG), worseFirst(k, cx.Value, cy.Value))
 		})
-		t := &Table{Head: []string{"Rank", "Site", "Status", "Value", "Target"}}
+		t := &Table{Head: []string{"Rank", "Site", "Status now", "Value now", "Target"}}
+		if len(inPeriod) > 0 {
+			t.Head = slices.Insert(t.Head, 2, p.String())
+		}
 		for i, site := range sites {
 			c := k.Sites[site]
 			row := []Cell{text(fmt.Sprint(i + 1)), head(site)}
+			if len(inPeriod) > 0 {
+				row = append(row, b.sitePeriodCell(sec, k, site, c, inPeriod, metric, match))
+			}
 			row = append(row, b.statusCells(sec, k, site, c, "sems_kpi_")...)
 			row = append(row, b.targetCell(sec, k, site, c, "sems_kpi_"))
 			t.Rows = append(t.Rows, row)
 		}
 		s.Blocks = append(s.Blocks, Block{Heading: k.Title, Table: t})
 	}
+}
+
+// sitePeriodCell shows a site's value in the period, graded against the
+// site's targets in force.
+func (b *builder) sitePeriodCell(sec string, k figures.KPI, site string, c figures.Cell, inPeriod map[string]float64, metric string, match []string) Cell {
+	v, ok := inPeriod[site]
+	if !ok {
+		return text("no data")
+	}
+	cell := b.fig(sec, k.Name, site, "period_value", b.o.Period.String(), v, selector(metric, append(slices.Clone(match), "site", site)...), k.Format(v))
+	if !k.TrendOnly && c.HasTarget {
+		rag := k.Direction.RAG(v, c.Green, c.Amber)
+		b.fig(sec, k.Name, site, "period_rag_status", b.o.Period.String(), float64(rag), "computed", "")
+		cell.Text += " " + figures.RAGWord(rag)
+		cell.Class = figures.RAGClass(rag)
+	}
+	return cell
+}
+
+// worseFirst orders two values of the KPI, the worse first.
+func worseFirst(k figures.KPI, x, y float64) int {
+	if k.Direction == collectors.LowerIsBetter {
+		return cmp.Compare(y, x)
+	}
+	return cmp.Compare(x, y)
+}
+
+// compareBool orders false before true.
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return 1
+	}
+	return -1
 }
 
 func (b *builder) capa() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need and is missing (PostgreSQL
 # server binaries, Prometheus with promtool, Alertmanager with amtool, Node
-# with npm, and Grafana's data code from npm, pinned); the tests start their
-# own servers on loopback and stop them afterwards.
+# with npm, Chromium and poppler-utils, and Grafana's data code from npm,
+# pinned); the tests start their own servers on loopback and stop them
+# afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# The pack is printed and the status page screenshotted in a real browser.
+command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}"
   sudo=""

@@ -24,9 +24,9 @@ func exit(code int) {
 	os.Exit(code)
 }
 
-// writeDemo writes the embedded demo configuration and a freshly generated
-// demo dataset, dated relative to now, into a new temporary directory.
-func writeDemo() (string, error) {
+// writeDemo writes the embedded demo configuration and the demo dataset,
+// dated relative to at, into a new temporary directory.
+func writeDemo(at time.Time) (string, error) {
 	dir, err := os.MkdirTemp("", "sems-demo-")
 	if err != nil {
 		return "", err
@@ -40,7 +40,7 @@ func writeDemo() (string, error) {
 		os.RemoveAll(dir)
 		return "", err
 	}
-	if err := demo.Generate().WriteCSV(csvDir, time.Now().UTC()); err != nil {
+	if err := demo.Generate().WriteCSV(csvDir, at.UTC()); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}

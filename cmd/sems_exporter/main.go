@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
+	"github.com/sems-exporter/sems_exporter/internal/statuspage"
 )
 
 const name = "sems_exporter"
@@ -67,12 +68,14 @@ func main() {
 		lifecycle    = kingpin.Flag("web.enable-lifecycle", "Enable POST "+reloadPath+", which reloads the configuration as SIGHUP does.").Bool()
 		webConfig    = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
+	kingpin.Command("serve", "Collect on schedule and serve the KPIs (the default).").Default()
+	report := addReportCommand(kingpin.CommandLine)
 	logConfig := &promslog.Config{}
 	flag.AddFlags(kingpin.CommandLine, logConfig)
 	stampVersion(debug.ReadBuildInfo())
 	kingpin.Version(version.Print(name))
 	kingpin.HelpFlag.Short('h')
-	kingpin.Parse()
+	command := kingpin.Parse()
 	logger := promslog.New(logConfig)
 	if err := checkTelemetryPath(*metricsPath); err != nil {
 		logger.Error("invalid --web.telemetry-path", "err", err)
@@ -80,10 +83,10 @@ func main() {
 	}
 
 	if *demo {
-		dir, err := writeDemo()
+		dir, err := writeDemo(time.Now())
 		if err != nil {
 			logger.Error("preparing the demo", "err", err)
-			os.Exit(1)
+			exit(1)
 		}
 		defer os.RemoveAll(dir)
 		atExit(func() { os.RemoveAll(dir) })
@@ -93,6 +96,13 @@ func main() {
 
 	if *configCheck {
 		if !checkConfig(*configFile, *checkSources, os.Stdout, os.Stderr, logger) {
+			exit(1)
+		}
+		return
+	}
+	if command == report.cmd.FullCommand() {
+		if err := report.run(*configFile, logger); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			exit(1)
 		}
 		return
@@ -125,20 +135,19 @@ func main() {
 	mux.HandleFunc(readyPath, readyHandler(snap))
 	mux.HandleFunc(reloadPath, rl.reloadHandler(*lifecycle))
 	if *metricsPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
+		mux.Handle("/", statuspage.Handler(snap, web.LandingConfig{
 			Name:        "SeMS Exporter",
 			Description: "Security Management System KPIs, collected on a schedule from the organisation's source systems",
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics", Description: "The latest indicators of every KPI family and the health of each collection"},
+				{Address: packPath, Text: "Governance pack", Description: "The last complete quarter's governance pack from these figures, to read or print (sems_exporter report writes it with its CSV and manifest)"},
 				{Address: healthyPath, Text: "Health", Description: "Liveness"},
 			},
-		})
-		if err != nil {
-			logger.Error("building the landing page", "err", err)
-			exit(1)
+		}, logger))
+		if *metricsPath != packPath {
+			mux.Handle(packPath, packHandler(snap, logger))
 		}
-		mux.Handle("/", landing)
 	}
 
 	hup := make(chan os.Signal, 1)

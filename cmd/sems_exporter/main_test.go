@@ -183,7 +183,7 @@ func TestDemoServesEveryFamily(t *testing.T) {
 // demoConfig writes a copy of the demo configuration and data to a temp dir.
 func demoConfig(t *testing.T) string {
 	t.Helper()
-	dir, err := writeDemo()
+	dir, err := writeDemo(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

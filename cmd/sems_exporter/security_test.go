@@ -134,13 +134,15 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		{"landing page without credentials", "/", "", "", http.StatusUnauthorized},
 		{"reload without credentials", "/-/reload", "", "", http.StatusUnauthorized},
 		{"health without credentials", "/-/healthy", "", "", http.StatusUnauthorized},
+		{"governance pack without credentials", "/pack", "", "", http.StatusUnauthorized},
 		{"landing page", "/", "prometheus", password, http.StatusOK},
+		{"governance pack", "/pack", "prometheus", password, http.StatusOK},
 	} {
 		code, body, err := get(tc.path, tc.user, tc.pass)
 		if err != nil || code != tc.want {
 			t.Errorf("%s: status %d, error %v, want %d", tc.name, code, err, tc.want)
 		}
-		if tc.want == http.StatusUnauthorized && strings.Contains(body, "sems_") {
+		if tc.want == http.StatusUnauthorized && (strings.Contains(body, "sems_") || strings.Contains(body, "Status of every KPI") || strings.Contains(body, "governance pack")) {
 			t.Errorf("%s: the refused response holds metrics", tc.name)
 		}
 	}
@@ -257,7 +259,7 @@ families:
 // that hold a distinctive password, against an unreachable host, a real
 // server with the wrong password and the right one, and in malformed
 // forms. The password appears nowhere: not in the log, /metrics, the
-// landing page, a reload's answer or --config.check's output.
+// landing page, the served pack, a reload's answer or --config.check's output.
 func TestDSNPasswordNeverShown(t *testing.T) {
 	const secret = "Kq7vTz3sEcReT"
 	server := startPostgres(t)
@@ -333,7 +335,7 @@ GRANT SELECT ON assets TO sems_reader;
 				if w, ok := samples[`sems_collection_source_role_can_write{family="equipment",source="db"}`]; tc.succeeds && (w != 0 || !ok) {
 					t.Errorf("sems_collection_source_role_can_write = %v (present %v) for a reader role, want 0", w, ok)
 				}
-				for _, page := range []string{"/metrics", "/"} {
+				for _, page := range []string{"/metrics", "/", "/pack"} {
 					resp, err := http.Get(p.url + page)
 					if err != nil {
 						t.Fatal(err)
@@ -455,7 +457,8 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 // person identifier or free text looks like. Each is rejected and counted
 // as unknown_<column>; /metrics carries no label value outside the
 // configured sites and the vocabularies, and neither it nor the log holds
-// any of those cells.
+// any of those cells; nor do the status page, the served pack, or the
+// governance pack's HTML, CSV and manifest.
 func TestLabelGuard(t *testing.T) {
 	dir := t.TempDir()
 	csvDir := filepath.Join(dir, "csv")
@@ -493,7 +496,20 @@ families:
 	exposition, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	mfs := p.scrape(t)
+	pages := map[string]string{"the status page": fetch(t, p.url+"/"), "the served pack": fetch(t, p.url+"/pack")}
 	p.stop()
+	// The governance pack of the same records, restricted content and all.
+	out := t.TempDir()
+	if msg, err := runCommand(binary, "report", "--config.file="+path, "--output="+out, "--include-restricted"); err != nil {
+		t.Fatalf("report: %v\n%s", err, msg)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(files) != 3 {
+		t.Errorf("report wrote %v, want the HTML, the CSV and the manifest", files)
+	}
+	for _, file := range files {
+		pages[filepath.Base(file)] = readFile(t, file)
+	}
 
 	rejected := func(family, reason string) string {
 		return fmt.Sprintf(`sems_collection_records_rejected{family=%q,reason=%q,source="exports"}`, family, reason)
@@ -561,6 +577,11 @@ families:
 		}
 		if strings.Contains(p.output.String(), cell) {
 			t.Errorf("the log holds %q", cell)
+		}
+		for name, page := range pages {
+			if strings.Contains(page, cell) {
+				t.Errorf("%s holds %q", name, cell)
+			}
 		}
 	}
 }

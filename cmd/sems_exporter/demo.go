@@ -3,15 +3,20 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/examples"
 	"github.com/sems-exporter/sems_exporter/internal/demo"
 )
 
+// defaultDemoSeed is the --demo.seed default: the committed examples' seed.
+var defaultDemoSeed = strconv.FormatUint(demo.DefaultSeed, 10)
+
 // writeDemo writes the embedded demo configuration and a freshly generated
-// demo dataset, dated relative to now, into a new temporary directory.
-func writeDemo() (string, error) {
+// demo dataset from seed, dated relative to now, into a new temporary
+// directory.
+func writeDemo(seed uint64) (string, error) {
 	dir, err := os.MkdirTemp("", "sems-demo-")
 	if err != nil {
 		return "", err
@@ -25,7 +30,7 @@ func writeDemo() (string, error) {
 		os.RemoveAll(dir)
 		return "", err
 	}
-	if err := demo.Generate().WriteCSV(csvDir, time.Now().UTC()); err != nil {
+	if err := demo.GenerateSeed(seed).WriteCSV(csvDir, time.Now().UTC()); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}

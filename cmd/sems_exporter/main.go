@@ -36,6 +36,7 @@ func main() {
 		configFile  = kingpin.Flag("config.file", "Exporter configuration file.").Default("sems.yml").String()
 		configCheck = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
 		demo        = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
+		demoSeed    = kingpin.Flag("demo.seed", "Seed of the --demo dataset; another seed gives another organisation's figures.").Default(defaultDemoSeed).Uint64()
 		metricsPath = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		webConfig   = kingpinflag.AddFlags(kingpin.CommandLine, defaultAddress)
 	)
@@ -47,7 +48,7 @@ func main() {
 	logger := promslog.New(logConfig)
 
 	if *demo {
-		dir, err := writeDemo()
+		dir, err := writeDemo(*demoSeed)
 		if err != nil {
 			logger.Error("preparing the demo", "err", err)
 			os.Exit(1)

@@ -3,7 +3,8 @@
 // south, harbour and valley), for every KPI family. Harbour is the site in
 // difficulty, so that dashboards have something to show.
 //
-// The dataset is generated from a fixed seed, so it is the same on every run,
+// The dataset is generated from a fixed seed, so it is the same on every run
+// (another seed gives another organisation's figures),
 // and it holds every timestamp as an offset from the moment it is loaded, so
 // it never goes stale: WriteCSV anchors the offsets at a given time, WriteSQL
 // at the database's now().

@@ -62,9 +62,17 @@ type choice struct {
 
 type gen struct{ r *rand.Rand }
 
+// DefaultSeed is the seed of the committed examples.
+const DefaultSeed = 0x5e35
+
 // Generate returns the demonstration dataset, the same on every call.
-func Generate() *Dataset {
-	g := gen{rand.New(rand.NewPCG(0x5e35, 2026))}
+func Generate() *Dataset { return GenerateSeed(DefaultSeed) }
+
+// GenerateSeed returns the dataset another seed gives: the same sites and
+// the same situations in other numbers, as another organisation of a group
+// would show them.
+func GenerateSeed(seed uint64) *Dataset {
+	g := gen{rand.New(rand.NewPCG(seed, 2026))}
 	d := &Dataset{}
 	for _, p := range sites {
 		d.Sites = append(d.Sites, p.code)

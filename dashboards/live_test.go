@@ -37,10 +37,10 @@ const (
 )
 
 // TestPanelsReturnData runs every query of every dashboard the way Grafana
-// would against a real Prometheus (the Debian binary) that scrapes the real
-// exporter serving the demo dataset and evaluates the rules of rules/. A
-// query that returns nothing fails: a panel showing "No data" on the demo
-// is a broken panel.
+// would against a real Prometheus (as scripts/tools.sh builds it) that
+// scrapes the real exporter serving the demo dataset and evaluates the
+// rules of rules/. A query that returns nothing fails: a panel showing
+// "No data" on the demo is a broken panel.
 //
 // A fresh Prometheus has minutes of data, but the Board looks back two
 // years (quarterly trends, quarter-on-quarter change with offset 91d). So

@@ -548,7 +548,7 @@ func lookPath(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (scripts/test.sh installs the Debian packages the tests need): %v", name, err)
+		t.Fatalf("%s is not installed (scripts/test.sh builds it): %v", name, err)
 	}
 	return p
 }

@@ -15,6 +15,9 @@ set -euo pipefail
 cache=${SEMS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sems_exporter-tools}
 bin="$cache/bin"
 mkdir -p "$bin"
+# One build at a time: test runs from several checkouts share the cache.
+exec 9>"$cache/.lock"
+flock 9
 goversion=$(go env GOVERSION)
 
 # build NAME MODULE VERSION RELEASE TAGS PACKAGE...: builds the packages

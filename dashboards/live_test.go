@@ -32,9 +32,10 @@ const (
 )
 
 // TestPanelsReturnData runs every query of every dashboard the way Grafana
-// would against a real Prometheus that scrapes the real exporter serving
-// the demo dataset and evaluates the rules of rules/. A query that returns
-// nothing fails: a panel showing "No data" on the demo is a broken panel.
+// would against a real Prometheus (as scripts/tools.sh builds it) that
+// scrapes the real exporter serving the demo dataset and evaluates the
+// rules of rules/. A query that returns nothing fails: a panel showing
+// "No data" on the demo is a broken panel.
 //
 // The Prometheus starts empty, seconds before the queries, as on the first
 // day of a deployment: the Board's trends come from the records (the

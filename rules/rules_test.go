@@ -72,7 +72,7 @@ func tool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (Debian package prometheus; scripts/test.sh installs it): %v", name, err)
+		t.Fatalf("%s is not installed (scripts/test.sh builds it; Debian's package prometheus has it too): %v", name, err)
 	}
 	return p
 }

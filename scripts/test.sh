@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need and is missing (PostgreSQL
-# server binaries, Prometheus with promtool, Alertmanager with amtool, Node
-# with npm, Chromium and poppler-utils, and Grafana's data code from npm,
-# pinned); the tests start their own servers on loopback and stop them
-# afterwards.
+# server binaries; Debian's Prometheus and Alertmanager, the oldest
+# versions supported; Node with npm, Chromium and poppler-utils, and
+# Grafana's data code from npm, pinned) and builds today's Prometheus,
+# Alertmanager and Thanos (scripts/tools.sh, cached between runs); the
+# tests start their own servers on loopback and stop them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
-command -v promtool >/dev/null || missing+=(prometheus)
-command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+[ -x /usr/bin/promtool ] || missing+=(prometheus)
+[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 command -v npm >/dev/null || missing+=(nodejs npm)
 # The pack is printed and the status page screenshotted in a real browser.
 command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
@@ -31,6 +32,13 @@ if [ ! "$check/node_modules/.package-lock.json" -nt "$check/package-lock.json" ]
   npm ci --prefix "$check" --no-audit --no-fund --loglevel=error
 fi
 
+echo "building Prometheus, Alertmanager and Thanos (scripts/tools.sh)"
+began=$SECONDS
+tools=$(bash scripts/tools.sh)
+echo "servers ready in $((SECONDS - began))s: $tools"
+debian_path=$PATH
+export PATH="$tools:$PATH"
+
 echo "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -43,6 +51,14 @@ go vet ./...
 # idle clients, secrets in the wrong place) runs here with the rest.
 echo "go test -race"
 go test -race -count=1 "$@" ./...
+
+# The oldest supported versions, Debian's Prometheus 2.42 and Alertmanager
+# 0.25: the rules, the routing and the configuration files, which are what
+# an organisation runs on them, are checked with their promtool, amtool and
+# Alertmanager too.
+echo "go test on Debian's Prometheus and Alertmanager"
+PATH=$debian_path go test -count=1 "$@" ./rules ./deploy/alertmanager
+PATH=$debian_path go test -count=1 -run '^(TestPromtoolCheckConfig|TestAmtoolCheckConfig)$' "$@" ./test/e2e
 
 # A bounded fuzzing run of the configuration loader and the CSV reader, so
 # the fuzz targets cannot rot; their committed corpora already ran above.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/examples"
@@ -24,9 +25,12 @@ func exit(code int) {
 	os.Exit(code)
 }
 
-// writeDemo writes the embedded demo configuration and the demo dataset,
-// dated relative to at, into a new temporary directory.
-func writeDemo(at time.Time) (string, error) {
+// defaultDemoSeed is the --demo.seed default: the committed examples' seed.
+var defaultDemoSeed = strconv.FormatUint(demo.DefaultSeed, 10)
+
+// writeDemo writes the embedded demo configuration and the demo dataset
+// from seed, dated relative to at, into a new temporary directory.
+func writeDemo(at time.Time, seed uint64) (string, error) {
 	dir, err := os.MkdirTemp("", "sems-demo-")
 	if err != nil {
 		return "", err
@@ -40,7 +44,7 @@ func writeDemo(at time.Time) (string, error) {
 		os.RemoveAll(dir)
 		return "", err
 	}
-	if err := demo.Generate().WriteCSV(csvDir, at.UTC()); err != nil {
+	if err := demo.GenerateSeed(seed).WriteCSV(csvDir, at.UTC()); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}

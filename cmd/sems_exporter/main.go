@@ -62,6 +62,7 @@ func main() {
 		configCheck  = kingpin.Flag("config.check", "Validate the configuration file, including the secrets it names, and exit.").Bool()
 		checkSources = kingpin.Flag("config.check-sources", "With --config.check, also collect each family once: connect to its source and read its record query's columns or CSV file's header.").Bool()
 		demo         = kingpin.Flag("demo", "Serve the embedded demo: a generated dataset for a fictional airport group, dated relative to now, read from CSV. Ignores --config.file.").Bool()
+		demoSeed     = kingpin.Flag("demo.seed", "Seed of the --demo dataset; another seed gives another organisation's figures.").Default(defaultDemoSeed).Uint64()
 		metricsPath  = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		readTimeout  = kingpin.Flag("web.read-timeout", "Longest time to read a request, its headers and the TLS handshake included: a connection that sends nothing is closed after it.").Default("10s").Duration()
 		idleTimeout  = kingpin.Flag("web.idle-timeout", "Longest time a keep-alive connection may wait for its next request.").Default("2m").Duration()
@@ -83,7 +84,7 @@ func main() {
 	}
 
 	if *demo {
-		dir, err := writeDemo(time.Now())
+		dir, err := writeDemo(time.Now(), *demoSeed)
 		if err != nil {
 			logger.Error("preparing the demo", "err", err)
 			exit(1)

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sems-exporter/sems_exporter/collectors"
+	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/metricsdoc"
 	"github.com/sems-exporter/sems_exporter/internal/promtest"
 )
@@ -183,7 +184,7 @@ func TestDemoServesEveryFamily(t *testing.T) {
 // demoConfig writes a copy of the demo configuration and data to a temp dir.
 func demoConfig(t *testing.T) string {
 	t.Helper()
-	dir, err := writeDemo(time.Now())
+	dir, err := writeDemo(time.Now(), demo.DefaultSeed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,8 @@ func files() (map[string][]byte, error) {
 		"board/board.json":                       board(),
 		"security-manager/security-manager.json": manager(),
 		"operations/operations.json":             operations(),
+		"group/group.json":                       group(),
+		"peers/peers.json":                       peers(),
 	} {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)

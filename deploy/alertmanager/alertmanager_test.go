@@ -37,7 +37,7 @@ func tool(t *testing.T, names ...string) string {
 			return p
 		}
 	}
-	t.Fatalf("%s is not installed (Debian package prometheus-alertmanager; scripts/test.sh installs it)", names[0])
+	t.Fatalf("%s is not installed (scripts/test.sh builds it; Debian's package prometheus-alertmanager has it too)", names[0])
 	return ""
 }
 
@@ -237,7 +237,8 @@ func TestRoutes(t *testing.T) {
 // webhook receivers pointed at a local server, and checks the inhibitions
 // and what the pager and the ticketing webhooks receive.
 func TestRunningAlertmanager(t *testing.T) {
-	bin := tool(t, "prometheus-alertmanager", "alertmanager")
+	// The release's name first: the Debian package's is only the fallback.
+	bin := tool(t, "alertmanager", "prometheus-alertmanager")
 	hooks := newWebhooks()
 	srv := httptest.NewServer(hooks)
 	defer srv.Close()

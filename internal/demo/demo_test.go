@@ -47,6 +47,17 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}
 }
 
+// Another seed is another organisation: the same sites, other records.
+func TestGenerateSeed(t *testing.T) {
+	a, b := demo.Generate(), demo.GenerateSeed(demo.DefaultSeed+1)
+	if !slices.Equal(a.Sites, b.Sites) {
+		t.Errorf("sites differ: %v and %v", a.Sites, b.Sites)
+	}
+	if reflect.DeepEqual(a.Incidents, b.Incidents) {
+		t.Error("two seeds gave the same incidents")
+	}
+}
+
 // ago is how long before the load time a moment lies.
 func ago(m exampledata.Moment) time.Duration { return -m.Offset }
 

@@ -116,9 +116,17 @@ type Demo struct {
 	drawing map[string]bool
 }
 
+// DefaultSeed is the seed of the committed examples' demonstration data.
+const DefaultSeed = 0x5e35
+
 // GenerateDemo returns the demonstration dataset, the same on every call.
-func GenerateDemo() *Demo {
-	d := &Demo{Sites: DemoSites(), r: rand.New(rand.NewPCG(0x5e35, 2026)), records: map[string]any{}, drawing: map[string]bool{}}
+func GenerateDemo() *Demo { return GenerateDemoSeed(DefaultSeed) }
+
+// GenerateDemoSeed returns the dataset another seed gives: the same sites
+// and the same situations in other numbers, as another organisation of a
+// group would show them.
+func GenerateDemoSeed(seed uint64) *Demo {
+	d := &Demo{Sites: DemoSites(), r: rand.New(rand.NewPCG(seed, 2026)), records: map[string]any{}, drawing: map[string]bool{}}
 	for _, e := range Entries() {
 		d.drawn(e.Name)
 	}

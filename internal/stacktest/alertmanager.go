@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -19,14 +20,18 @@ type Alertmanager struct {
 	proc      *process
 }
 
-// StartAlertmanager starts the Debian prometheus-alertmanager with the
-// configuration file config on a free loopback port, its state in a
-// temporary directory, and waits until it is ready. Clustering is off: a
-// test runs one instance, and gossip would only delay the first
-// notification.
+// StartAlertmanager starts Alertmanager with the configuration file config
+// on a free loopback port, its state in a temporary directory, and waits
+// until it is ready. Clustering is off: a test runs one instance, and
+// gossip would only delay the first notification.
 func StartAlertmanager(t testing.TB, config string) *Alertmanager {
 	t.Helper()
-	bin := RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	// The release's name (scripts/tools.sh builds it) before the Debian
+	// package's.
+	bin, err := exec.LookPath("alertmanager")
+	if err != nil {
+		bin = RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	}
 	addr := FreeAddr(t)
 	a := &Alertmanager{Addr: addr, URL: "http://" + addr}
 	a.proc = startProcess(t, "alertmanager", bin,

@@ -1,7 +1,8 @@
 // Package stacktest runs the real parts of the monitoring stack for tests:
-// the exporter binary built from this repository and the Debian Prometheus,
-// each on a free loopback port with its own temporary files. Every process is
-// stopped, and its log printed if the test failed, when the test ends.
+// the exporter binary built from this repository, and Prometheus,
+// Alertmanager and Thanos as scripts/tools.sh builds them, each on a free
+// loopback port with its own temporary files. Every process is stopped, and
+// its log printed if the test failed, when the test ends.
 package stacktest
 
 import (
@@ -40,14 +41,20 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // RequireBinary returns the path of a program the test cannot do without,
-// failing the test with the package that provides it when it is missing.
+// failing the test with where to get it when it is missing: scripts/test.sh
+// builds the servers (scripts/tools.sh) or installs the Debian package, if
+// one is given.
 func RequireBinary(t testing.TB, name, debianPackage string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found in PATH: install the Debian package %s (scripts/test.sh does)", name, debianPackage)
+	if err == nil {
+		return path
 	}
-	return path
+	if debianPackage == "" {
+		t.Fatalf("%s not found in PATH: run the tests with scripts/test.sh, which builds it", name)
+	}
+	t.Fatalf("%s not found in PATH: run the tests with scripts/test.sh, or install the Debian package %s", name, debianPackage)
+	return ""
 }
 
 // FreeAddr returns a loopback address with a port that was free a moment

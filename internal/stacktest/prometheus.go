@@ -42,7 +42,7 @@ type Prometheus struct {
 	proc               *process
 }
 
-// StartPrometheus writes a configuration file for c, starts the Debian
+// StartPrometheus writes a configuration file for c, starts the
 // prometheus binary on a free loopback port and waits until it is ready.
 func StartPrometheus(t testing.TB, c PrometheusConfig) *Prometheus {
 	t.Helper()
@@ -145,10 +145,10 @@ func (p *Prometheus) waitReady(t testing.TB, timeout time.Duration) {
 			}
 		}
 		if p.proc.exited() {
-			t.Fatalf("prometheus exited:\n%s", p.proc.log.String())
+			t.Fatalf("%s exited:\n%s", p.proc.name, p.proc.log.String())
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus was not ready within %s", timeout)
+			t.Fatalf("%s was not ready within %s", p.proc.name, timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -190,7 +190,17 @@ func (p *Prometheus) Get(path string, params url.Values, data any) error {
 // Query evaluates expr at time at: a model.Vector, model.Scalar or
 // model.String.
 func (p *Prometheus) Query(expr string, at time.Time) (model.Value, error) {
-	return p.query("/api/v1/query", url.Values{"query": {expr}, "time": {formatTime(at)}})
+	return p.QueryWith(expr, at, nil)
+}
+
+// QueryWith is Query with further parameters of the query API, such as
+// Thanos Query's dedup.
+func (p *Prometheus) QueryWith(expr string, at time.Time, params url.Values) (model.Value, error) {
+	all := url.Values{"query": {expr}, "time": {formatTime(at)}}
+	for k, v := range params {
+		all[k] = v
+	}
+	return p.query("/api/v1/query", all)
 }
 
 // QueryRange evaluates expr from start to end every step: a model.Matrix.
@@ -252,16 +262,23 @@ func (p *Prometheus) WaitVector(t testing.TB, expr string, timeout time.Duration
 // CreateBlocks loads an OpenMetrics text (ending with "# EOF") into the
 // TSDB directory dataDir with promtool, before a Prometheus starts on it:
 // the way to give a test Prometheus history it could not have scraped.
+// Blocks are of up to 1458h (about 60 days), a Prometheus compaction
+// range; the default 2h would make thousands of blocks from years.
 func CreateBlocks(t testing.TB, dataDir string, openMetrics []byte) {
+	t.Helper()
+	CreateBlocksOf(t, 1458*time.Hour, dataDir, openMetrics)
+}
+
+// CreateBlocksOf is CreateBlocks with blocks of at most maxBlock, such as
+// the 2h blocks a Prometheus or Thanos Receive uploads.
+func CreateBlocksOf(t testing.TB, maxBlock time.Duration, dataDir string, openMetrics []byte) {
 	t.Helper()
 	promtool := RequireBinary(t, "promtool", "prometheus")
 	in := filepath.Join(t.TempDir(), "backfill.om")
 	if err := os.WriteFile(in, openMetrics, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Blocks of up to 1458h (about 60 days), a Prometheus compaction
-	// range; the default 2h would make thousands of blocks from years.
-	cmd := exec.Command(promtool, "tsdb", "create-blocks-from", "--max-block-duration=1458h", "--quiet", "openmetrics", in, dataDir)
+	cmd := exec.Command(promtool, "tsdb", "create-blocks-from", "--max-block-duration="+model.Duration(maxBlock).String(), "--quiet", "openmetrics", in, dataDir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("promtool tsdb create-blocks-from openmetrics: %v\n%s", err, out)
 	}

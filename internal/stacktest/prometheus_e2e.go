@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// StartPrometheusFile starts the Debian prometheus binary with an existing
+// StartPrometheusFile starts the prometheus binary with an existing
 // configuration file, listening on addr (the file may name addr, as a
 // Prometheus that scrapes itself does), its data in a temporary directory,
 // and waits until it is ready. extraArgs are further flags.

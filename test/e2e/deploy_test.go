@@ -313,7 +313,28 @@ func TestCompose(t *testing.T) {
 		t.Errorf("Grafana's Prometheus data sources %v, want [http://prometheus:9090]", datasources)
 	}
 	checkTarget(t, p, []string{"prometheus:9090"}, "prometheus", 9090)
-	// Every dashboard of the repository is in a provider's directory.
+	// Every dashboard of the repository is in a directory that this
+	// Grafana or the group's (deploy/group/compose.yml) provisions.
+	provided := providedDashboards(t, grafana)
+	for f := range providedDashboards(t, loadGroupCompose(t).Services["grafana"]) {
+		provided[f] = true
+	}
+	dashboards, err := filepath.Glob(filepath.Join(repo, "dashboards", "*", "*.json"))
+	if err != nil || len(dashboards) == 0 {
+		t.Fatalf("no dashboards/*/*.json: %v", err)
+	}
+	for _, d := range dashboards {
+		if !provided[d] {
+			t.Errorf("%s is in no Grafana dashboard provider's directory", d)
+		}
+	}
+}
+
+// providedDashboards are the dashboard files that grafana's provisioning
+// loads.
+func providedDashboards(t *testing.T, grafana types.ServiceConfig) map[string]bool {
+	t.Helper()
+	provisioning := mountedFile(t, grafana, "/etc/grafana/provisioning")
 	provided := map[string]bool{}
 	for _, f := range yamlFiles(t, filepath.Join(provisioning, "dashboards")) {
 		var dp struct {
@@ -333,15 +354,7 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	dashboards, err := filepath.Glob(filepath.Join(repo, "dashboards", "*", "*.json"))
-	if err != nil || len(dashboards) == 0 {
-		t.Fatalf("no dashboards/*/*.json: %v", err)
-	}
-	for _, d := range dashboards {
-		if !provided[d] {
-			t.Errorf("%s is in no Grafana dashboard provider's directory", d)
-		}
-	}
+	return provided
 }
 
 // fileReferences returns the values of every "*_file" key in a YAML
@@ -548,7 +561,7 @@ func lookPath(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (scripts/test.sh installs the Debian packages the tests need): %v", name, err)
+		t.Fatalf("%s is not installed (scripts/test.sh builds it): %v", name, err)
 	}
 	return p
 }

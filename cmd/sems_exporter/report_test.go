@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/sems-exporter/sems_exporter/internal/demo"
 	"github.com/sems-exporter/sems_exporter/internal/figures"
 	"github.com/sems-exporter/sems_exporter/internal/pack"
 )
@@ -54,7 +55,7 @@ type demoPack struct {
 
 func makeDemoPack(t *testing.T, generated time.Time, restricted bool) *demoPack {
 	t.Helper()
-	dir, err := writeDemo(packClock)
+	dir, err := writeDemo(packClock, demo.DefaultSeed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -14,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -147,23 +145,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 
 // screenshot takes a screenshot of a page with headless Chromium.
 func screenshot(url, path string, width, height int) error {
-	browser, err := pack.Chromium()
-	if err != nil {
-		return err
-	}
-	profile, err := os.MkdirTemp("", "sems-chromium-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(profile)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, browser, pack.Headless(profile,
-		"--hide-scrollbars", fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+path, url)...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("screenshot of %s: %v\n%s", url, err, out)
-	}
-	return nil
+	return pack.RunChromium("--hide-scrollbars", fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+path, url)
 }
 
 // inkImage is the share of pixels that are not near-white, below the

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sems-exporter/sems_exporter/internal/figures"
@@ -111,15 +112,29 @@ func Chromium() (string, error) {
 // the page's own print styles (and page numbers) and no browser header or
 // footer.
 func PrintPDF(htmlPath, pdfPath string) error {
-	browser, err := Chromium()
-	if err != nil {
-		return err
-	}
 	abs, err := filepath.Abs(htmlPath)
 	if err != nil {
 		return err
 	}
 	out, err := filepath.Abs(pdfPath)
+	if err != nil {
+		return err
+	}
+	if err := RunChromium("--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+abs); err != nil {
+		return fmt.Errorf("printing the pack: %w", err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		return errors.New("printing the pack wrote no PDF")
+	}
+	return nil
+}
+
+// RunChromium runs headless Chromium with args, for at most two minutes,
+// reaching no network, with a profile of its own thrown away afterwards:
+// no sandbox (it runs as root in containers), no GPU, no first-run or
+// background traffic.
+func RunChromium(args ...string) error {
+	browser, err := Chromium()
 	if err != nil {
 		return err
 	}
@@ -130,24 +145,11 @@ func PrintPDF(htmlPath, pdfPath string) error {
 	defer os.RemoveAll(profile)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, Headless(profile,
-		"--no-pdf-header-footer",
-		"--print-to-pdf="+out,
-		"file://"+abs)...)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("printing the pack with %s: %w\n%s", browser, err, msg)
-	}
-	if _, err := os.Stat(out); err != nil {
-		return fmt.Errorf("printing the pack with %s wrote no PDF", browser)
+	headless := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update",
+		"--disable-default-apps", "--disable-sync", "--user-data-dir=" + profile}
+	if out, err := exec.CommandContext(ctx, browser, append(headless, args...)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", browser, strings.Join(args, " "), err, out)
 	}
 	return nil
-}
-
-// Headless is Chromium's arguments for a headless run that reaches no
-// network, with its profile in the directory profile: no sandbox (it runs as root in containers), no GPU, no first-run
-// or background traffic.
-func Headless(profile string, args ...string) []string {
-	return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-default-apps", "--disable-sync", "--user-data-dir=" + profile}, args...)
 }

@@ -8,7 +8,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -32,8 +31,7 @@ func main() {
 }
 
 func run() error {
-	browser, err := pack.Chromium()
-	if err != nil {
+	if _, err := pack.Chromium(); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp("", "sems-screenshots-")
@@ -48,14 +46,14 @@ func run() error {
 	if err := os.MkdirAll(imagesDir, 0o755); err != nil {
 		return err
 	}
-	if err := statusPage(browser, binary, tmp); err != nil {
+	if err := statusPage(binary); err != nil {
 		return err
 	}
 	return packPage(binary, tmp)
 }
 
 // statusPage serves the demo and screenshots its status page.
-func statusPage(browser, binary, tmp string) error {
+func statusPage(binary string) error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -74,12 +72,9 @@ func statusPage(browser, binary, tmp string) error {
 	if err := waitCollected(url + "metrics"); err != nil {
 		return err
 	}
-	profile := filepath.Join(tmp, "profile")
 	out := filepath.Join(imagesDir, "status-page.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if msg, err := exec.CommandContext(ctx, browser, pack.Headless(profile, "--hide-scrollbars", "--window-size=1280,1180", "--screenshot="+out, url)...).CombinedOutput(); err != nil {
-		return fmt.Errorf("screenshot: %v\n%s", err, msg)
+	if err := pack.RunChromium("--hide-scrollbars", "--window-size=1280,1180", "--screenshot="+out, url); err != nil {
+		return fmt.Errorf("screenshot: %w", err)
 	}
 	fmt.Println("wrote", out)
 	return nil

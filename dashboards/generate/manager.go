@@ -196,6 +196,20 @@ var familyPanels = map[string]func() []*Panel{
 				plainNames("failure_cause").size(12, 9),
 		}
 	},
+	"reporting": func() []*Panel {
+		withheld := " Counts below the family's suppress_below (5 by default) are withheld so that no report can be traced to a person: a sum is at least what is shown, and a missing cell is a small count or none."
+		return []*Panel{
+			matrix("Reports by month and channel", count,
+				"Security reports received at the selected sites in each month, by channel. Reporting is a sign of a healthy security culture and has no target: a channel drying up deserves attention."+withheld,
+				"period", "channel", "Month",
+				query{Expr: "sum by (period, channel) (" + sel("sems_reporting_reports", `granularity="month"`) + ")"}).
+				size(12, 9),
+			barGauge("Reports per 1,000 staff this quarter, by site and channel", count,
+				"Reports received so far in the current quarter per 1,000 of the site's configured headcount."+withheld,
+				query{Expr: "sum by (site, channel) (" + sel("sems_reporting_reports_per_1000_staff", `granularity="quarter"`, `complete="false"`) + ")", Legend: "{{site}}: {{channel}}"}).
+				decimals(1).plainNames("channel").size(12, 9),
+		}
+	},
 }
 
 // successMapping names a collection's success flag.

@@ -9,7 +9,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -94,4 +94,16 @@ CREATE TABLE vigilance_reports (
     site_code   text,
     reported_at timestamptz,
     zone        text  -- LANDSIDE, AIRSIDE, PERIMETER
+);
+
+-- One row per security report received; who made it is kept apart and
+-- never exported.
+CREATE TABLE security_reports (
+    report_id     text PRIMARY KEY,
+    site_code     text,
+    route         text,        -- MOR, VOL, CONF, ANON; MOR: mandatory occurrence report
+    topic         text,        -- ACCESS, SCREENING, PROHIBITED, BEHAVIOUR, INFOSEC, PROCEDURE, OTHER
+    received      timestamptz,
+    acknowledged  timestamptz, -- NULL: not yet, or anonymous
+    feedback_sent timestamptz  -- NULL: not yet
 );

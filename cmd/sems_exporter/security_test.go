@@ -391,6 +391,8 @@ CREATE TABLE covert (test_ref text, site text, test_type text, conducted_by text
 INSERT INTO covert VALUES ('T1', 'north', 'vehicle_search', 'internal', now() - interval '3 days', 'pass');
 CREATE TABLE reports (report_ref text, site text, channel text, category text, received_at timestamptz);
 INSERT INTO reports VALUES ('R1', 'north', 'voluntary', 'procedure', now() - interval '1 day');
+CREATE TABLE activities (activity_ref text, site text, kind text, planned_for timestamptz, completed_at timestamptz);
+INSERT INTO activities VALUES ('G1', NULL, 'management_review', now() - interval '1 day', NULL);
 CREATE SEQUENCE audit_seq;
 CREATE TABLE audit (note text);
 CREATE FUNCTION audit_read() RETURNS boolean LANGUAGE plpgsql AS $$
@@ -406,6 +408,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		"training":     "SELECT * FROM training FOR UPDATE",
 		"covert_tests": "WITH gone AS (DELETE FROM covert RETURNING *) SELECT * FROM gone",
 		"reporting":    "WITH moved AS (UPDATE reports SET site = 'south' RETURNING *) SELECT * FROM moved",
+		"governance":   "SELECT * FROM activities WHERE setval('audit_seq', 5) > 0",
 	}
 	text := "sites: [north]\nsources:\n  db: {type: postgres, dsn_env: SEMS_TEST_READONLY_DSN}\nfamilies:\n"
 	for _, f := range collectors.Names() {
@@ -439,7 +442,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		}
 	}
 
-	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "reports": 1, "audit": 0} {
+	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "reports": 1, "activities": 1, "audit": 0} {
 		var n int
 		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)

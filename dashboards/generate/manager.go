@@ -210,6 +210,27 @@ var familyPanels = map[string]func() []*Panel{
 				decimals(1).plainNames("channel").size(12, 9),
 		}
 	},
+	"governance": func() []*Panel {
+		by := func(metric string) string { return "max by (site, kind) (" + sel(metric) + ")" }
+		return []*Panel{
+			table("Reviews, audits and exercises by kind", "s",
+				"For each kind of activity at each site (organisation: the whole organisation's): the time since it was last completed, that time as a share of its maximum interval (red from 100 %), the planned activities past their date and not completed, and this financial year's plan against what has been done.",
+				"Of the interval",
+				[]string{"site", "Site", "kind", "Kind", "Value #A", "Since last completed", "Value #B", "Of the interval", "Value #C", "Overdue", "Value #D", "Planned this year", "Value #E", "Completed this year"},
+				query{Expr: by("sems_governance_last_completed_age_seconds")},
+				query{Expr: by("sems_governance_last_completed_age_seconds") + " / on (kind) group_left max by (kind) (sems_governance_max_interval_seconds)"},
+				query{Expr: by("sems_governance_overdue")},
+				query{Expr: by("sems_governance_planned_this_year")},
+				query{Expr: by("sems_governance_completed_this_year")}).
+				// 1 is the configured interval itself, the query divides by it.
+				override("byName", "Of the interval", unitProp("percentunit"), thresholdsProp(green, 1, red), thresholdColour(), cellBackground()).
+				override("byName", "Overdue", counted()...).
+				override("byName", "Planned this year", unitProp(count)).
+				override("byName", "Completed this year", unitProp(count)).
+				plainCells("kind").
+				size(24, 9),
+		}
+	},
 }
 
 // successMapping names a collection's success flag.

@@ -9,7 +9,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -106,4 +106,14 @@ CREATE TABLE security_reports (
     received      timestamptz,
     acknowledged  timestamptz, -- NULL: not yet, or anonymous
     feedback_sent timestamptz  -- NULL: not yet
+);
+
+-- One row per planned or completed review, audit or exercise; a NULL site
+-- is the whole group's.
+CREATE TABLE sems_calendar (
+    activity_id text PRIMARY KEY,
+    site_code   text,        -- NULL: group-wide
+    activity    text,        -- POLICY, RISK, MGMT, IA, EA, EXERCISE, TRAINING; IA, EA: internal, external audit
+    planned     timestamptz, -- NULL: held unplanned
+    completed   timestamptz  -- NULL: not yet
 );

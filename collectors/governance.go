@@ -37,9 +37,10 @@ var governanceKPI = KPI{
 
 func (governance) KPIs() []KPI { return []KPI{governanceKPI} }
 
-// governanceOrganisation is the site label of organisation-wide activities,
-// recorded with no site.
-const governanceOrganisation = "organisation"
+// OrganisationSite is the site label of what belongs to the whole
+// organisation rather than a site: governance activities recorded with no
+// site.
+const OrganisationSite = "organisation"
 
 // governanceKinds are the default kinds of activity, each with its default
 // longest interval between completions.
@@ -71,8 +72,8 @@ func (t *governanceTargets) Validate() error { return t.OnTime.Validate() }
 // incidents does its resolution targets, and keeps the organisation-wide
 // label free.
 func (f governance) ValidateSettings(s *Settings) error {
-	if slices.Contains(s.Sites, governanceOrganisation) {
-		return fmt.Errorf("the site code %q is the label of organisation-wide activities", governanceOrganisation)
+	if slices.Contains(s.Sites, OrganisationSite) {
+		return fmt.Errorf("the site code %q is the label of organisation-wide activities", OrganisationSite)
 	}
 	kinds := vocabularyOf(s, f, "kind")
 	intervals := s.Options.(*governanceOptions).MaxInterval
@@ -160,7 +161,7 @@ func (f governance) Shape(s *Settings) *records.Shape {
 	planned, completed := sh.Col("planned_for"), sh.Col("completed_at")
 	rejectFuture(sh, "completed_at")
 	sh.Reject("neither_planned_nor_completed", records.And(records.IsNull(planned), records.IsNull(completed)))
-	sh.GroupBy("site", records.If(records.IsNull(sh.Col("site")), records.Text(governanceOrganisation), sh.Col("site")))
+	sh.GroupBy("site", records.If(records.IsNull(sh.Col("site")), records.Text(OrganisationSite), sh.Col("site")))
 	sh.GroupBy("kind", sh.Col("kind"))
 
 	// completed - now, largest for the latest completion: minus its age.
@@ -229,7 +230,7 @@ func (governance) Metrics(sh *records.Shape, res records.Result, s *Settings) []
 	// Organisation-wide activities are graded as a site of their own, so
 	// that the organisation's share, the sites' sum, includes them.
 	withOrg := *s
-	withOrg.Sites = append(slices.Clone(s.Sites), governanceOrganisation)
+	withOrg.Sites = append(slices.Clone(s.Sites), OrganisationSite)
 	out.headline(governanceKPI, &withOrg, scores, targetsGrading(s, func(t *governanceTargets) RatioTarget { return t.OnTime }))
 	return out
 }

@@ -393,6 +393,8 @@ CREATE TABLE reports (report_ref text, site text, channel text, category text, r
 INSERT INTO reports VALUES ('R1', 'north', 'voluntary', 'procedure', now() - interval '1 day');
 CREATE TABLE activities (activity_ref text, site text, kind text, planned_for timestamptz, completed_at timestamptz);
 INSERT INTO activities VALUES ('G1', NULL, 'management_review', now() - interval '1 day', NULL);
+CREATE TABLE returns (measurement_ref text, provider text, site text, service text, measure text, period timestamptz, contracted_level float8, achieved_level float8);
+INSERT INTO returns VALUES ('M1', 'secureco', 'north', 'guarding', 'patrols', now() - interval '10 days', 1, 1);
 CREATE SEQUENCE audit_seq;
 CREATE TABLE audit (note text);
 CREATE FUNCTION audit_read() RETURNS boolean LANGUAGE plpgsql AS $$
@@ -409,10 +411,14 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		"covert_tests": "WITH gone AS (DELETE FROM covert RETURNING *) SELECT * FROM gone",
 		"reporting":    "WITH moved AS (UPDATE reports SET site = 'south' RETURNING *) SELECT * FROM moved",
 		"governance":   "SELECT * FROM activities WHERE setval('audit_seq', 5) > 0",
+		"providers":    "SELECT * FROM returns) AS x; TRUNCATE returns; SELECT * FROM (SELECT * FROM returns",
 	}
 	text := "sites: [north]\nsources:\n  db: {type: postgres, dsn_env: SEMS_TEST_READONLY_DSN}\nfamilies:\n"
 	for _, f := range collectors.Names() {
 		text += fmt.Sprintf("  %s:\n    source: db\n    timeout: 10s\n    query: %q\n", f, queries[f])
+		if f == "providers" { // the providers have no default list
+			text += "    vocabulary: {provider: [secureco]}\n"
+		}
 	}
 	path := filepath.Join(t.TempDir(), "sems.yml")
 	writeFile(t, path, text)
@@ -442,7 +448,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		}
 	}
 
-	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "reports": 1, "activities": 1, "audit": 0} {
+	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "reports": 1, "activities": 1, "returns": 1, "audit": 0} {
 		var n int
 		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)

@@ -231,6 +231,14 @@ var familyPanels = map[string]func() []*Panel{
 				size(24, 9),
 		}
 	},
+	"providers": func() []*Panel {
+		return []*Panel{
+			barGauge("Contracted measures met, by provider and service", "percentunit",
+				"Share of each provider's contracted measures for each service, at the selected sites and over the review window (365 days by default), that met the level the contract specifies.",
+				query{Expr: "sum by (provider, service) (" + sel("sems_providers_measures_met") + ") / sum by (provider, service) (" + sel("sems_providers_measures") + ")", Legend: "{{provider}}: {{service}}"}).
+				minMax(0, 1).decimals(0).plainNames("service").size(12, 9),
+		}
+	},
 }
 
 // successMapping names a collection's success flag.

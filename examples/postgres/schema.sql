@@ -9,7 +9,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS contractor_performance, sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -116,4 +116,18 @@ CREATE TABLE sems_calendar (
     activity    text,        -- POLICY, RISK, MGMT, IA, EA, EXERCISE, TRAINING; IA, EA: internal, external audit
     planned     timestamptz, -- NULL: held unplanned
     completed   timestamptz  -- NULL: not yet
+);
+
+-- One row per contracted measure of a contractor's service at a site, per
+-- month.
+CREATE TABLE contractor_performance (
+    return_id    text PRIMARY KEY,
+    contractor   text,
+    site_code    text,
+    service      text,
+    kpi_name     text,
+    period_start timestamptz,
+    contracted   float8,
+    achieved     float8,
+    sense        text  -- MIN, MAX; MIN: contracted is a minimum, MAX: a maximum
 );

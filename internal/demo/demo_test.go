@@ -363,6 +363,7 @@ func TestBadRecordsAreRejected(t *testing.T) {
 		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
 		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
 		"governance":   {"unknown_kind": 1, "neither_planned_nor_completed": 1, "future_completed_at": 1, "duplicate_activity_ref": 2},
+		"providers":    {"unknown_provider": 1, "future_period": 1, "duplicate_measurement_ref": 2},
 		"reporting":    {"unknown_channel": 1, "acknowledged_before_received": 1, "feedback_before_received": 1, "future_received_at": 1, "duplicate_report_ref": 2},
 	}
 	// The configured indicators' bad records, likewise.

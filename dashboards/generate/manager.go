@@ -239,6 +239,19 @@ var familyPanels = map[string]func() []*Panel{
 				minMax(0, 1).decimals(0).plainNames("service").size(12, 9),
 		}
 	},
+	"self_assessment": func() []*Panel {
+		return []*Panel{
+			matrix("PSeMS self-assessment score by section", "percentunit",
+				"Score of each site's latest PSeMS checklist self-assessment (organisation: the whole organisation's own) per Plan, Do, Check and Act section: Yes 1, In part 0.5, No and Not sure 0, N/A left out.",
+				"site", "section", "Site",
+				query{Expr: "max by (site, section) (" + sel("sems_self_assessment_score") + ")"}).
+				decimals(0).size(12, 9),
+			barGauge("Self-assessment gaps by section", count,
+				"Statements the latest self-assessments at the selected sites answered No or Not sure, by section: where the SeMS falls short by its own account.",
+				query{Expr: "sum by (section, answer) (" + sel("sems_self_assessment_gap") + ")", Legend: "{{section}}: {{answer}}"}).
+				plainNames("section", "answer").size(12, 9),
+		}
+	},
 }
 
 // successMapping names a collection's success flag.

@@ -26,3 +26,4 @@ GRANT SELECT (report_no, site_code, reported_at, zone) ON vigilance_reports TO s
 GRANT SELECT (report_id, site_code, route, topic, received, acknowledged, feedback_sent) ON security_reports TO sems_reader;
 GRANT SELECT (activity_id, site_code, activity, planned, completed) ON sems_calendar TO sems_reader;
 GRANT SELECT (return_id, contractor, site_code, service, kpi_name, period_start, contracted, achieved, sense) ON contractor_performance TO sems_reader;
+GRANT SELECT (assessment_id, assessed_on, site_code, statement_no, response) ON psems_assessments TO sems_reader;

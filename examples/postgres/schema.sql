@@ -9,7 +9,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS contractor_performance, sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS psems_assessments, contractor_performance, sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -130,4 +130,14 @@ CREATE TABLE contractor_performance (
     contracted   float8,
     achieved     float8,
     sense        text  -- MIN, MAX; MIN: contracted is a minimum, MAX: a maximum
+);
+
+-- One row per answer to a PSeMS checklist statement in a self-assessment;
+-- a NULL site is the whole group's assessment.
+CREATE TABLE psems_assessments (
+    assessment_id text,
+    assessed_on   timestamptz,
+    site_code     text, -- NULL: group-wide
+    statement_no  text,
+    response      text  -- Y, P, N, U, NA; U: unsure
 );

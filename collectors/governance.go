@@ -37,11 +37,6 @@ var governanceKPI = KPI{
 
 func (governance) KPIs() []KPI { return []KPI{governanceKPI} }
 
-// OrganisationSite is the site label of what belongs to the whole
-// organisation rather than a site: governance activities recorded with no
-// site.
-const OrganisationSite = "organisation"
-
 // governanceKinds are the default kinds of activity, each with its default
 // longest interval between completions.
 var governanceKinds = []string{"security_policy_review", "risk_register_review", "management_review",
@@ -72,8 +67,8 @@ func (t *governanceTargets) Validate() error { return t.OnTime.Validate() }
 // incidents does its resolution targets, and keeps the organisation-wide
 // label free.
 func (f governance) ValidateSettings(s *Settings) error {
-	if slices.Contains(s.Sites, OrganisationSite) {
-		return fmt.Errorf("the site code %q is the label of organisation-wide activities", OrganisationSite)
+	if err := reserveOrganisationSite(s); err != nil {
+		return err
 	}
 	kinds := vocabularyOf(s, f, "kind")
 	intervals := s.Options.(*governanceOptions).MaxInterval
@@ -86,16 +81,6 @@ func (f governance) ValidateSettings(s *Settings) error {
 	for _, kind := range kinds {
 		if _, ok := intervals[kind]; !ok {
 			return fmt.Errorf("options.max_interval: no interval for kind %q", kind)
-		}
-	}
-	return nil
-}
-
-// vocabularyOf is an enum column's values under the settings.
-func vocabularyOf(s *Settings, f Family, column string) []string {
-	for _, c := range s.ColumnsWith(f) {
-		if c.Name == column {
-			return c.Allowed
 		}
 	}
 	return nil
@@ -161,7 +146,7 @@ func (f governance) Shape(s *Settings) *records.Shape {
 	planned, completed := sh.Col("planned_for"), sh.Col("completed_at")
 	rejectFuture(sh, "completed_at")
 	sh.Reject("neither_planned_nor_completed", records.And(records.IsNull(planned), records.IsNull(completed)))
-	sh.GroupBy("site", records.If(records.IsNull(sh.Col("site")), records.Text(OrganisationSite), sh.Col("site")))
+	siteOrOrganisation(sh)
 	sh.GroupBy("kind", sh.Col("kind"))
 
 	// completed - now, largest for the latest completion: minus its age.
@@ -227,11 +212,7 @@ func (governance) Metrics(sh *records.Shape, res records.Result, s *Settings) []
 	for _, kind := range vocabulary(sh, "kind") {
 		out.gauge(governanceMaxIntervalDesc, seconds(opts.MaxInterval[kind]), kind)
 	}
-	// Organisation-wide activities are graded as a site of their own, so
-	// that the organisation's share, the sites' sum, includes them.
-	withOrg := *s
-	withOrg.Sites = append(slices.Clone(s.Sites), OrganisationSite)
-	out.headline(governanceKPI, &withOrg, scores, targetsGrading(s, func(t *governanceTargets) RatioTarget { return t.OnTime }))
+	out.headlineWithOrganisation(governanceKPI, s, scores, targetsGrading(s, func(t *governanceTargets) RatioTarget { return t.OnTime }))
 	return out
 }
 

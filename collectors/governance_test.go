@@ -119,7 +119,7 @@ func TestGovernanceValidateSettings(t *testing.T) {
 		want  string
 	}{
 		{"defaults", []string{"north"}, func(*Settings) {}, ""},
-		{"a site named organisation", []string{"north", "organisation"}, func(*Settings) {}, "organisation-wide"},
+		{"a site named organisation", []string{"north", "organisation"}, func(*Settings) {}, "label of what belongs to the whole organisation"},
 		{"a kind without interval", []string{"north"}, func(s *Settings) {
 			s.Vocabulary["kind"] = []string{"internal_audit", "board_review"}
 		}, `no interval for kind "board_review"`},

@@ -104,8 +104,8 @@ func (t *selfAssessmentTargets) Validate() error { return t.Score.Validate() }
 // ValidateSettings requires a score for every answer of the vocabulary
 // but n_a, and keeps the organisation's site label free.
 func (f selfAssessment) ValidateSettings(s *Settings) error {
-	if slices.Contains(s.Sites, OrganisationSite) {
-		return fmt.Errorf("the site code %q is the label of organisation-wide assessments", OrganisationSite)
+	if err := reserveOrganisationSite(s); err != nil {
+		return err
 	}
 	scores := s.Options.(*selfAssessmentOptions).Scores
 	for _, a := range vocabularyOf(s, f, "answer") {
@@ -164,7 +164,7 @@ func (f selfAssessment) Shape(s *Settings) *records.Shape {
 	}
 	sh.Reject("unknown_statement", records.IsNull(records.Lookup(known, sh.Col("statement"))))
 	rejectFuture(sh, "assessed_at")
-	sh.GroupBy("site", records.If(records.IsNull(sh.Col("site")), records.Text(OrganisationSite), sh.Col("site")))
+	siteOrOrganisation(sh)
 	sh.GroupBy("assessment", sh.Col("assessment_ref"))
 	sh.GroupBy("statement", sh.Col("statement"))
 	sh.GroupBy("answer", sh.Col("answer"))
@@ -255,10 +255,7 @@ func (selfAssessment) Metrics(sh *records.Shape, res records.Result, s *Settings
 		}
 		kpi[site] = sc
 	}
-	// Organisation-wide assessments are graded as a site of their own.
-	withOrg := *s
-	withOrg.Sites = append(slices.Clone(s.Sites), OrganisationSite)
-	out.headline(selfAssessmentKPI, &withOrg, kpi, targetsGrading(s, func(t *selfAssessmentTargets) RatioTarget { return t.Score }))
+	out.headlineWithOrganisation(selfAssessmentKPI, s, kpi, targetsGrading(s, func(t *selfAssessmentTargets) RatioTarget { return t.Score }))
 	return out
 }
 

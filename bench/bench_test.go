@@ -34,10 +34,13 @@ func TestPipeline(t *testing.T) {
 	s := rep.Scales[0]
 	// At 0.01x: 10,000 assets -> 100; 250,000 incidents -> 2,500; 50,000
 	// actions -> 500; 80,000 staff -> 800, times 8 courses -> 6,400
-	// requirements; 20,000 tests -> 200. In all 9,700.
-	want := map[string]int{"equipment": 100, "incidents": 2500, "capa": 500, "training": 6400, "covert_tests": 200}
-	if s.Records != 9700 {
-		t.Errorf("%d records loaded, want 9700", s.Records)
+	// requirements; 20,000 tests -> 200; 100,000 reports -> 1,000; 1,400
+	// governance activities -> 14; 12,000 provider returns -> 120; 800
+	// self-assessments -> 8, times 43 answers -> 344. In all 11,178.
+	want := map[string]int{"equipment": 100, "incidents": 2500, "capa": 500, "training": 6400, "covert_tests": 200,
+		"reporting": 1000, "governance": 14, "providers": 120, "self_assessment": 344}
+	if s.Records != 11178 {
+		t.Errorf("%d records loaded, want 11178", s.Records)
 	}
 	if len(s.Family) != len(collectors.Names()) {
 		t.Fatalf("%d families measured, want %d", len(s.Family), len(collectors.Names()))
@@ -50,7 +53,7 @@ func TestPipeline(t *testing.T) {
 			t.Errorf("%s: timings %v (floor) and %v (exporter), ratio %g", f.Family, f.Floor, f.Exporter, f.Ratio)
 		}
 	}
-	if !positive(s.Total.Ratio) || s.Total.Records != 9700 {
+	if !positive(s.Total.Ratio) || s.Total.Records != 11178 {
 		t.Errorf("total: %+v", s.Total)
 	}
 	if !positive(s.PeakRSS) || s.Series.SeMS == 0 || s.Series.All <= s.Series.SeMS {
@@ -82,7 +85,7 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("CSV: %+v", rep.CSV)
 	}
 	md := rep.Markdown()
-	for _, part := range []string{"| 0.01x | **total** | 9,700 |  |", "### /metrics under concurrent scrapers", "Same records read and rejected from CSV as from PostgreSQL: true."} {
+	for _, part := range []string{"| 0.01x | **total** | 11,178 |  |", "### /metrics under concurrent scrapers", "Same records read and rejected from CSV as from PostgreSQL: true."} {
 		if !strings.Contains(md, part) {
 			t.Errorf("the report lacks %q:\n%s", part, md)
 		}

@@ -51,6 +51,10 @@ func (c exporterConfig) write(example []byte, dir, name string) (string, error) 
 		// The example's per-site targets name the demo's sites, not the
 		// group's.
 		delete(f, "site_targets")
+		// So do the reporting family's headcounts.
+		if o, ok := f["options"].(map[string]any); ok {
+			delete(o, "headcount")
+		}
 		// Long enough for 10x the group on a small machine: a timeout would
 		// be a failed collection, not a measurement.
 		f["timeout"] = "15m"

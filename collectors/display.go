@@ -35,15 +35,17 @@ func DisplayName(code string) string {
 
 // Vocabulary is the default vocabulary of an enum column, in its
 // contract's order (severities most severe first), over every family that
-// has the column. Three labels are not columns: "family" lists the
-// families, "state" the training states and "reason" the reasons a record
-// can be rejected for. Sites are configured, so the site column has none.
+// has the column. Four labels are not columns: "family" lists the
+// families, "state" the training states, "section" the PSeMS checklist's
+// sections and "reason" the reasons a record can be rejected for. Sites are configured, so the site column has none.
 func Vocabulary(column string) []string {
 	switch column {
 	case "family":
 		return Names()
 	case "state":
 		return trainingStates
+	case "section":
+		return sections
 	}
 	var out []string
 	add := func(values []string) {

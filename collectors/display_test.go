@@ -28,7 +28,7 @@ func TestVocabulary(t *testing.T) {
 	for column, want := range map[string][]string{
 		"severity": {"critical", "high", "medium", "low"},
 		"priority": {"high", "medium", "low"},
-		"family":   {"capa", "covert_tests", "equipment", "incidents", "training"},
+		"family":   {"capa", "covert_tests", "equipment", "governance", "incidents", "providers", "reporting", "self_assessment", "training"},
 		"site":     nil,
 		"state":    {"current", "expired", "never_completed"},
 	} {

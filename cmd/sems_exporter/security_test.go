@@ -391,6 +391,14 @@ CREATE TABLE training (person_ref text, site text, role_level text, course text)
 INSERT INTO training VALUES ('P000123', 'north', 'operational', 'security_awareness');
 CREATE TABLE covert (test_ref text, site text, test_type text, conducted_by text, conducted_at timestamptz, result text);
 INSERT INTO covert VALUES ('T1', 'north', 'vehicle_search', 'internal', now() - interval '3 days', 'pass');
+CREATE TABLE reports (report_ref text, site text, channel text, category text, received_at timestamptz);
+INSERT INTO reports VALUES ('R1', 'north', 'voluntary', 'procedure', now() - interval '1 day');
+CREATE TABLE activities (activity_ref text, site text, kind text, planned_for timestamptz, completed_at timestamptz);
+INSERT INTO activities VALUES ('G1', NULL, 'management_review', now() - interval '1 day', NULL);
+CREATE TABLE returns (measurement_ref text, provider text, site text, service text, measure text, period timestamptz, contracted_level float8, achieved_level float8);
+INSERT INTO returns VALUES ('M1', 'secureco', 'north', 'guarding', 'patrols', now() - interval '10 days', 1, 1);
+CREATE TABLE answers (assessment_ref text, assessed_at timestamptz, site text, statement text, answer text);
+INSERT INTO answers VALUES ('PSA-1', now() - interval '10 days', 'north', '1', 'yes');
 CREATE SEQUENCE audit_seq;
 CREATE TABLE audit (note text);
 CREATE FUNCTION audit_read() RETURNS boolean LANGUAGE plpgsql AS $$
@@ -402,13 +410,20 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		"incidents": "SELECT * FROM incidents WHERE audit_read()",
 		// Closes the subquery the exporter wraps it in, commits the
 		// read-only transaction and deletes in a new one.
-		"capa":         "SELECT * FROM capa) AS x; COMMIT; DELETE FROM capa; SELECT * FROM (SELECT * FROM capa",
-		"training":     "SELECT * FROM training FOR UPDATE",
-		"covert_tests": "WITH gone AS (DELETE FROM covert RETURNING *) SELECT * FROM gone",
+		"capa":            "SELECT * FROM capa) AS x; COMMIT; DELETE FROM capa; SELECT * FROM (SELECT * FROM capa",
+		"training":        "SELECT * FROM training FOR UPDATE",
+		"covert_tests":    "WITH gone AS (DELETE FROM covert RETURNING *) SELECT * FROM gone",
+		"reporting":       "WITH moved AS (UPDATE reports SET site = 'south' RETURNING *) SELECT * FROM moved",
+		"governance":      "SELECT * FROM activities WHERE setval('audit_seq', 5) > 0",
+		"providers":       "SELECT * FROM returns) AS x; TRUNCATE returns; SELECT * FROM (SELECT * FROM returns",
+		"self_assessment": "WITH added AS (INSERT INTO answers VALUES ('PSA-2', now(), 'north', '2', 'no') RETURNING *) SELECT * FROM added",
 	}
 	text := "sites: [north]\nsources:\n  db: {type: postgres, dsn_env: SEMS_TEST_READONLY_DSN}\nfamilies:\n"
 	for _, f := range collectors.Names() {
 		text += fmt.Sprintf("  %s:\n    source: db\n    timeout: 10s\n    query: %q\n", f, queries[f])
+		if f == "providers" { // the providers have no default list
+			text += "    vocabulary: {provider: [secureco]}\n"
+		}
 	}
 	path := filepath.Join(t.TempDir(), "sems.yml")
 	writeFile(t, path, text)
@@ -438,7 +453,7 @@ BEGIN INSERT INTO audit VALUES ('read'); RETURN true; END $$;
 		}
 	}
 
-	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "audit": 0} {
+	for table, want := range map[string]int{"assets": 1, "incidents": 1, "capa": 1, "training": 1, "covert": 1, "reports": 1, "activities": 1, "returns": 1, "answers": 1, "audit": 0} {
 		var n int
 		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)

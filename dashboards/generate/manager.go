@@ -205,6 +205,62 @@ var familyPanels = map[string]func() []*Panel{
 				plainNames("failure_cause").size(12, 9),
 		}
 	},
+	"reporting": func() []*Panel {
+		withheld := " Counts below the family's suppress_below (5 by default) are withheld so that no report can be traced to a person: a sum is at least what is shown, and a missing cell is a small count or none."
+		return []*Panel{
+			matrix("Reports by month and channel", count,
+				"Security reports received at the selected sites in each month, by channel. Reporting is a sign of a healthy security culture and has no target: a channel drying up deserves attention."+withheld,
+				"period", "channel", "Month",
+				query{Expr: "sum by (period, channel) (" + sel("sems_reporting_reports", `granularity="month"`) + ")"}).
+				size(12, 9),
+			barGauge("Reports per 1,000 staff this quarter, by site and channel", count,
+				"Reports received so far in the current quarter per 1,000 of the site's configured headcount."+withheld,
+				query{Expr: "sum by (site, channel) (" + sel("sems_reporting_reports_per_1000_staff", `granularity="quarter"`, `complete="false"`) + ")", Legend: "{{site}}: {{channel}}"}).
+				decimals(1).plainNames("channel").size(12, 9),
+		}
+	},
+	"governance": func() []*Panel {
+		by := func(metric string) string { return "max by (site, kind) (" + sel(metric) + ")" }
+		return []*Panel{
+			table("Reviews, audits and exercises by kind", "s",
+				"For each kind of activity at each site (organisation: the whole organisation's): the time since it was last completed, that time as a share of its maximum interval (red from 100 %), the planned activities past their date and not completed, and this financial year's plan against what has been done.",
+				"Of the interval",
+				[]string{"site", "Site", "kind", "Kind", "Value #A", "Since last completed", "Value #B", "Of the interval", "Value #C", "Overdue", "Value #D", "Planned this year", "Value #E", "Completed this year"},
+				query{Expr: by("sems_governance_last_completed_age_seconds")},
+				query{Expr: by("sems_governance_last_completed_age_seconds") + " / on (kind) group_left max by (kind) (sems_governance_max_interval_seconds)"},
+				query{Expr: by("sems_governance_overdue")},
+				query{Expr: by("sems_governance_planned_this_year")},
+				query{Expr: by("sems_governance_completed_this_year")}).
+				// 1 is the configured interval itself, the query divides by it.
+				override("byName", "Of the interval", unitProp("percentunit"), thresholdsProp(green, 1, red), thresholdColour(), cellBackground()).
+				override("byName", "Overdue", counted()...).
+				override("byName", "Planned this year", unitProp(count)).
+				override("byName", "Completed this year", unitProp(count)).
+				plainCells("kind").
+				size(24, 9),
+		}
+	},
+	"providers": func() []*Panel {
+		return []*Panel{
+			barGauge("Contracted measures met, by provider and service", "percentunit",
+				"Share of each provider's contracted measures for each service, at the selected sites and over the review window (365 days by default), that met the level the contract specifies.",
+				query{Expr: "sum by (provider, service) (" + sel("sems_providers_measures_met") + ") / sum by (provider, service) (" + sel("sems_providers_measures") + ")", Legend: "{{provider}}: {{service}}"}).
+				minMax(0, 1).decimals(0).plainNames("service").size(12, 9),
+		}
+	},
+	"self_assessment": func() []*Panel {
+		return []*Panel{
+			matrix("PSeMS self-assessment score by section", "percentunit",
+				"Score of each site's latest PSeMS checklist self-assessment (organisation: the whole organisation's own) per Plan, Do, Check and Act section: Yes 1, In part 0.5, No and Not sure 0, N/A left out.",
+				"site", "section", "Site",
+				query{Expr: "max by (site, section) (" + sel("sems_self_assessment_score") + ")"}).
+				decimals(0).size(12, 9),
+			barGauge("Self-assessment gaps by section", count,
+				"Statements the latest self-assessments at the selected sites answered No or Not sure, by section: where the SeMS falls short by its own account.",
+				query{Expr: "sum by (section, answer) (" + sel("sems_self_assessment_gap") + ")", Legend: "{{section}}: {{answer}}"}).
+				plainNames("section", "answer").size(12, 9),
+		}
+	},
 }
 
 // successMapping names a collection's success flag.

@@ -23,3 +23,7 @@ GRANT SELECT (test_id, site_code, test_kind, tester, tested_at, outcome, root_ca
 GRANT SELECT (plan_ref, site_code, month_start, programme, audits_done, audits_planned) ON audit_plan TO sems_reader;
 GRANT SELECT (event_no, site_code, started_at, delay_minutes) ON disruption_log TO sems_reader;
 GRANT SELECT (report_no, site_code, reported_at, zone) ON vigilance_reports TO sems_reader;
+GRANT SELECT (report_id, site_code, route, topic, received, acknowledged, feedback_sent) ON security_reports TO sems_reader;
+GRANT SELECT (activity_id, site_code, activity, planned, completed) ON sems_calendar TO sems_reader;
+GRANT SELECT (return_id, contractor, site_code, service, kpi_name, period_start, contracted, achieved, sense) ON contractor_performance TO sems_reader;
+GRANT SELECT (assessment_id, assessed_on, site_code, statement_no, response) ON psems_assessments TO sems_reader;

@@ -9,7 +9,7 @@
 -- Site codes are stored upper-case (NORTH, SOUTH, HARBOUR, VALLEY); the
 -- exporter trims and lower-cases every enum value it reads.
 
-DROP TABLE IF EXISTS vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
+DROP TABLE IF EXISTS psems_assessments, contractor_performance, sems_calendar, security_reports, vigilance_reports, disruption_log, audit_plan, security_tests, training_records, capa_register, incident_log, asset_register;
 
 -- One row per security asset, with its current state.
 CREATE TABLE asset_register (
@@ -94,4 +94,50 @@ CREATE TABLE vigilance_reports (
     site_code   text,
     reported_at timestamptz,
     zone        text  -- LANDSIDE, AIRSIDE, PERIMETER
+);
+
+-- One row per security report received; who made it is kept apart and
+-- never exported.
+CREATE TABLE security_reports (
+    report_id     text PRIMARY KEY,
+    site_code     text,
+    route         text,        -- MOR, VOL, CONF, ANON; MOR: mandatory occurrence report
+    topic         text,        -- ACCESS, SCREENING, PROHIBITED, BEHAVIOUR, INFOSEC, PROCEDURE, OTHER
+    received      timestamptz,
+    acknowledged  timestamptz, -- NULL: not yet, or anonymous
+    feedback_sent timestamptz  -- NULL: not yet
+);
+
+-- One row per planned or completed review, audit or exercise; a NULL site
+-- is the whole group's.
+CREATE TABLE sems_calendar (
+    activity_id text PRIMARY KEY,
+    site_code   text,        -- NULL: group-wide
+    activity    text,        -- POLICY, RISK, MGMT, IA, EA, EXERCISE, TRAINING; IA, EA: internal, external audit
+    planned     timestamptz, -- NULL: held unplanned
+    completed   timestamptz  -- NULL: not yet
+);
+
+-- One row per contracted measure of a contractor's service at a site, per
+-- month.
+CREATE TABLE contractor_performance (
+    return_id    text PRIMARY KEY,
+    contractor   text,
+    site_code    text,
+    service      text,
+    kpi_name     text,
+    period_start timestamptz,
+    contracted   float8,
+    achieved     float8,
+    sense        text  -- MIN, MAX; MIN: contracted is a minimum, MAX: a maximum
+);
+
+-- One row per answer to a PSeMS checklist statement in a self-assessment;
+-- a NULL site is the whole group's assessment.
+CREATE TABLE psems_assessments (
+    assessment_id text,
+    assessed_on   timestamptz,
+    site_code     text, -- NULL: group-wide
+    statement_no  text,
+    response      text  -- Y, P, N, U, NA; U: unsure
 );

@@ -368,11 +368,15 @@ func TestBadRecordsAreRejected(t *testing.T) {
 	// the second time; in training, the course in capitals): both copies
 	// are rejected as duplicates, 2 records under one reason.
 	want := map[string]map[string]float64{
-		"equipment":    {"unknown_status": 1, "missing_equipment_type": 1, "unknown_site": 1, "future_status_since": 1, "duplicate_asset_ref": 2},
-		"incidents":    {"resolved_before_reported": 1, "unknown_severity": 1, "missing_reported_at": 1, "future_reported_at": 1, "duplicate_incident_ref": 2},
-		"capa":         {"due_before_raised": 1, "closed_before_raised": 1, "reviewed_before_closed": 1, "unknown_kind": 1, "duplicate_action_ref": 2},
-		"training":     {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
-		"covert_tests": {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
+		"equipment":       {"unknown_status": 1, "missing_equipment_type": 1, "unknown_site": 1, "future_status_since": 1, "duplicate_asset_ref": 2},
+		"incidents":       {"resolved_before_reported": 1, "unknown_severity": 1, "missing_reported_at": 1, "future_reported_at": 1, "duplicate_incident_ref": 2},
+		"capa":            {"due_before_raised": 1, "closed_before_raised": 1, "reviewed_before_closed": 1, "unknown_kind": 1, "duplicate_action_ref": 2},
+		"training":        {"expires_before_completed": 1, "unknown_course": 1, "missing_site": 1, "future_completed_at": 1, "duplicate_requirement": 2},
+		"covert_tests":    {"missing_failure_cause": 1, "unknown_result": 1, "future_conducted_at": 1, "duplicate_test_ref": 2},
+		"governance":      {"unknown_kind": 1, "neither_planned_nor_completed": 1, "future_completed_at": 1, "duplicate_activity_ref": 2},
+		"providers":       {"unknown_provider": 1, "future_period": 1, "duplicate_measurement_ref": 2},
+		"self_assessment": {"unknown_statement": 1, "unknown_answer": 1, "future_assessed_at": 1, "duplicate_answer": 2},
+		"reporting":       {"unknown_channel": 1, "acknowledged_before_received": 1, "feedback_before_received": 1, "future_received_at": 1, "duplicate_report_ref": 2},
 	}
 	// The configured indicators' bad records, likewise.
 	want["audits_completed"] = map[string]float64{"numerator_above_denominator": 1, "duplicate_ref": 2}

@@ -79,6 +79,27 @@ families:
 	if !strings.Contains(text, "sems_reporting_suppressed_counts ") {
 		t.Error("/metrics does not count the withheld counts")
 	}
+	// The status page and the pack are made from the same snapshot: no
+	// confidential count, reporter or reference on them either.
+	for _, page := range []string{"/", "/pack"} {
+		resp, err := http.Get(p.url + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s, %v", page, resp.Status, err)
+		}
+		if !strings.Contains(strings.ToLower(string(body)), "report") {
+			t.Errorf("%s shows nothing of the reporting family", page)
+		}
+		for _, s := range []string{"onfidential", "Jane", "C0"} {
+			if strings.Contains(string(body), s) {
+				t.Errorf("%s holds %q:\n%s", page, s, grep(string(body), s))
+			}
+		}
+	}
 }
 
 // grep keeps the lines of text that contain s.

@@ -154,7 +154,8 @@ func (f governance) Shape(s *Settings) *records.Shape {
 	// Planned exactly now is not yet overdue.
 	due := records.Lt(planned, records.Now())
 	sh.CountIf("overdue", records.And(due, records.IsNull(completed)))
-	month := s.Calendar.monthOf(sh, "planned_month", planned)
+	// The financial year's months are ahead of now as well as behind.
+	month := sh.Derive("planned_month", records.MonthsAround(s.Calendar.Calendar, planned, governanceMonths, governanceMonths+1))
 	for ago := -governanceMonths; ago <= governanceMonths; ago++ {
 		in := records.Eq(month, records.Number(float64(ago)))
 		sh.CountIf(governanceMeasure("planned", ago), in)

@@ -69,6 +69,9 @@ func TestPackPrinted(t *testing.T) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	text := strings.Join(strings.Fields(string(out)), " ")
+	// A title broken at its hyphen in a narrow column (self-assessment)
+	// reads back without it: compare without hyphens and spaces.
+	squash := strings.NewReplacer("-", "", " ", "").Replace
 	for _, k := range d.figures.KPIs {
 		if k.Family == "covert_tests" {
 			if strings.Contains(text, k.Title) {
@@ -80,7 +83,7 @@ func TestPackPrinted(t *testing.T) {
 		if k.TrendOnly {
 			word = "Trend only"
 		}
-		if !strings.Contains(text, k.Title+" "+word+" ") {
+		if !strings.Contains(squash(text), squash(k.Title+" "+word)) {
 			t.Errorf("the printed summary has no %q followed by %q", k.Title, word)
 		}
 	}

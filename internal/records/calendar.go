@@ -88,23 +88,26 @@ func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
 type monthsAgo struct {
 	cal Calendar
 	t   Expr
-	n   int
+	// ahead months after the evaluation time's, n months up to it.
+	ahead, n int
 }
 
-// SQL finds t's month by a binary search among the starts of the n months
-// and of the next (width_bucket), constants once the evaluation time is
-// known: far cheaper than taking t's month in the zone.
+// SQL finds t's month by a binary search among the starts of the months
+// and of the one after the last (width_bucket), constants once the
+// evaluation time is known: far cheaper than taking t's month in the zone.
 func (m monthsAgo) SQL() string {
-	starts := make([]string, m.n+1)
-	ago := make([]string, m.n+2)
+	months := m.ahead + m.n
+	starts := make([]string, months+1)
+	ago := make([]string, months+2)
 	for i := range starts {
 		starts[i] = monthStartSQL(m.cal, m.n-1-i)
 	}
-	ago[0], ago[m.n+1] = "NULL", "NULL"
-	for b := 1; b <= m.n; b++ {
+	ago[0], ago[months+1] = "NULL", "NULL"
+	for b := 1; b <= months; b++ {
 		ago[b] = strconv.Itoa(m.n - b)
 	}
-	// Bucket 0 is before the first start, n+1 from the next month's.
+	// Bucket 0 is before the first start, months+1 from the start of the
+	// month after the last.
 	return fmt.Sprintf("('{%s}'::float8[])[width_bucket(%s, ARRAY[%s]) + 1]",
 		strings.Join(ago, ","), timeSQL(m.t), strings.Join(starts, ", "))
 }
@@ -115,7 +118,7 @@ func (m monthsAgo) Eval(rec Record, env Env) Value {
 		return Value{}
 	}
 	ago := m.cal.MonthNumber(env.Now) - m.cal.MonthNumber(t.T)
-	if ago < 0 || ago >= m.n {
+	if ago < -m.ahead || ago >= m.n {
 		return Value{}
 	}
 	return Num(float64(ago))
@@ -124,7 +127,12 @@ func (m monthsAgo) Eval(rec Record, env Env) Value {
 // MonthsAgo is how many calendar months before the evaluation time's month
 // t falls, 0 to n-1: 0 in the same month, 1 in the one before. It is NULL
 // when t is NULL, in a later month, or n months or more before.
-func MonthsAgo(cal Calendar, t Expr, n int) Expr { return monthsAgo{cal, t, n} }
+func MonthsAgo(cal Calendar, t Expr, n int) Expr { return monthsAgo{cal, t, 0, n} }
+
+// MonthsAround is MonthsAgo that also places t in the ahead months after
+// the evaluation time's, as -1 (the next month) down to -ahead: a plan's
+// months are in the future too.
+func MonthsAround(cal Calendar, t Expr, ahead, n int) Expr { return monthsAgo{cal, t, ahead, n} }
 
 // monthStartSQL is the first instant of the month ago months before the
 // evaluation time's (-1: the next month).

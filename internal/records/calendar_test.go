@@ -57,6 +57,13 @@ func TestCalendarAgreesWithPostgres(t *testing.T) {
 		{"next month", MonthsAgo(ldn, a, 13), at("2026-11-01T00:00:00Z"), "NULL"},
 		{"the last instant of this month", MonthsAgo(ldn, a, 13), at("2026-10-31T23:59:59Z"), "0"},
 		{"NULL", MonthsAgo(ldn, a, 13), at(""), "NULL"},
+		// Months ahead, for a plan: November is the next, and the last of
+		// two ahead is December; January 2027 is beyond them.
+		{"next month, ahead", MonthsAround(ldn, a, 2, 13), at("2026-11-01T00:00:00Z"), "-1"},
+		{"two months ahead", MonthsAround(ldn, a, 2, 13), at("2026-12-31T23:59:00Z"), "-2"},
+		{"beyond the months ahead", MonthsAround(ldn, a, 2, 13), at("2027-01-01T00:00:00Z"), "NULL"},
+		{"this month, with months ahead", MonthsAround(ldn, a, 2, 13), at("2026-10-31T23:59:59Z"), "0"},
+		{"a year before, with months ahead", MonthsAround(ldn, a, 2, 13), at("2025-10-01T00:00:00+01:00"), "12"},
 		// The month before this one ends when this one starts: 00:00 on
 		// 1 October in London, 23:00 UTC on 30 September.
 		{"end of last month", SecondsBetween(MonthEnd(ldn, 1), Now()), at(""), "1.2564e+06"}, // 14 days 13 hours = 1,209,600 + 46,800 = 1,256,400 s

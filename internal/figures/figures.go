@@ -342,7 +342,7 @@ func (k KPI) Format(v float64) string {
 	if k.Ratio() {
 		return fmt.Sprintf("%.1f%%", v*100)
 	}
-	s := trimNumber(v)
+	s := Number(v)
 	if k.Unit != "" {
 		s += " " + k.Unit
 	}
@@ -378,15 +378,14 @@ func (k KPI) TargetText(c Cell) string {
 	return fmt.Sprintf("green %s %s, amber %s %s", op, k.Format(c.Green), op, k.Format(c.Amber))
 }
 
-func trimNumber(v float64) string {
+// Number writes a plain count or measure: whole numbers bare, others to
+// at most two decimals.
+func Number(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 }
-
-// Number writes a plain count or measure.
-func Number(v float64) string { return trimNumber(v) }
 
 // Age writes a duration as a person reads it: the largest two units.
 func Age(d time.Duration) string {

@@ -2,16 +2,17 @@ package pack
 
 import (
 	"cmp"
-	"encoding/json"
+	"context"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 
 	"github.com/sems-exporter/sems_exporter/internal/figures"
 )
@@ -30,8 +31,8 @@ type History interface {
 
 // Prometheus is a History read from a Prometheus server's query API.
 type Prometheus struct {
-	url    *url.URL
-	client *http.Client
+	api     promv1.API
+	timeout time.Duration
 }
 
 // NewPrometheus reads from the Prometheus server at base, each query
@@ -41,7 +42,11 @@ func NewPrometheus(base string, timeout time.Duration) (*Prometheus, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("prometheus url %q: want a URL such as http://localhost:9090", base)
 	}
-	return &Prometheus{url: u.JoinPath("api/v1/query"), client: &http.Client{Timeout: timeout}}, nil
+	client, err := promapi.NewClient(promapi.Config{Address: u.String()})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus url %q: %w", base, err)
+	}
+	return &Prometheus{api: promv1.NewAPI(client), timeout: timeout}, nil
 }
 
 // rangeOf writes a duration as a PromQL range of whole seconds.
@@ -49,42 +54,26 @@ func rangeOf(start, end time.Time) string {
 	return fmt.Sprintf("%ds", int64(end.Sub(start).Seconds()))
 }
 
-// query runs an instant query whose answer is a vector.
+// query runs an instant query whose answer is a vector, sorted by labels
+// so that the pack lists it in the same order on every run.
 func (p *Prometheus) query(q string, at time.Time) ([]figures.Sample, error) {
-	form := url.Values{"query": {q}, "time": {strconv.FormatInt(at.Unix(), 10)}}
-	resp, err := p.client.PostForm(p.url.String(), form)
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	defer cancel()
+	answer, _, _, err := p.api.Query(ctx, q, at)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("query %s: %w", q, err)
 	}
-	defer resp.Body.Close()
-	var answer struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
+	vec, ok := answer.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("query %s: got a %s, want a vector", q, answer.Type())
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&answer); err != nil {
-		return nil, fmt.Errorf("query %s: %s: %w", q, resp.Status, err)
-	}
-	if answer.Status != "success" {
-		return nil, fmt.Errorf("query %s: %s", q, answer.Error)
-	}
-	if answer.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("query %s: got a %s, want a vector", q, answer.Data.ResultType)
-	}
-	var out []figures.Sample
-	for _, r := range answer.Data.Result {
-		s, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: value %q", q, s)
+	out := make([]figures.Sample, 0, len(vec))
+	for _, s := range vec {
+		labels := make(map[string]string, len(s.Metric))
+		for name, value := range s.Metric {
+			labels[string(name)] = string(value)
 		}
-		out = append(out, figures.Sample{Labels: r.Metric, Value: v})
+		out = append(out, figures.Sample{Labels: labels, Value: float64(s.Value)})
 	}
 	slices.SortFunc(out, func(a, b figures.Sample) int {
 		return cmp.Compare(fmt.Sprint(a.Labels), fmt.Sprint(b.Labels))

@@ -1,17 +1,12 @@
 package schedule_test
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sems-exporter/sems_exporter/internal/schedule"
-	"github.com/sems-exporter/sems_exporter/internal/snapshot"
-	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // TestFailureSaysWhatIsServed: a family whose first collection fails has
@@ -33,12 +28,7 @@ families:
     file: incidents.csv
     schedule: "@every 1s"
 `)
-	logs := &syncbuf.Buffer{}
-	snap := snapshot.New()
-	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, snap, logs := newScheduler(t, cfg)
 	if snap.Ready() {
 		t.Error("ready before any collection")
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/sems-exporter/sems_exporter/internal/schedule"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
-	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // TestHostileDeadExport collects an incidents export last modified 45 days
@@ -43,12 +42,7 @@ families:
 `
 	run := func(text string, until func(map[string]float64) bool) map[string]float64 {
 		t.Helper()
-		logs := &syncbuf.Buffer{}
-		snap := snapshot.New()
-		s, err := schedule.New(parse(t, dir, text), snap, slog.New(slog.NewTextHandler(logs, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, snap, _ := newScheduler(t, parse(t, dir, text))
 		s.Start()
 		defer s.Stop()
 		var got map[string]float64
@@ -56,9 +50,6 @@ families:
 			got = gather(t, snap)
 			return until(got)
 		})
-		if t.Failed() {
-			t.Logf("log:\n%s", logs)
-		}
 		return got
 	}
 	modifiedKey := health("sems_collection_source_modified_timestamp_seconds", "incidents", "exports")
@@ -187,9 +178,7 @@ func TestHostileRenamedSite(t *testing.T) {
 	if err := os.Chtimes(path, old, old); err != nil {
 		t.Fatal(err)
 	}
-	snap := snapshot.New()
-	logs := &syncbuf.Buffer{}
-	s, err := schedule.New(parse(t, dir, `sites: [north, south]
+	s, snap, logs := newScheduler(t, parse(t, dir, `sites: [north, south]
 sources:
   exports: {type: csv, directory: csv}
 families:
@@ -197,10 +186,7 @@ families:
     source: exports
     file: equipment.csv
     max_rejected_ratio: 0.2
-`), snap, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+`))
 	s.Start()
 	defer s.Stop()
 	var got map[string]float64

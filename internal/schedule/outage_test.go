@@ -2,7 +2,6 @@ package schedule_test
 
 import (
 	"database/sql"
-	"log/slog"
 	"maps"
 	"strings"
 	"testing"
@@ -11,9 +10,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sems-exporter/sems_exporter/internal/pgtest"
-	"github.com/sems-exporter/sems_exporter/internal/schedule"
-	"github.com/sems-exporter/sems_exporter/internal/snapshot"
-	"github.com/sems-exporter/sems_exporter/internal/syncbuf"
 )
 
 // outageSetup holds incidents and a delay that every collection sleeps for
@@ -84,21 +80,13 @@ families:
     timeout: 3s
     query: SELECT i.* FROM incident_log i, pg_sleep((SELECT seconds FROM delay))
 `)
-	logs := &syncbuf.Buffer{}
-	snap := snapshot.New()
+	s, snap, logs := newScheduler(t, cfg)
 	reg := snap // scrapes read the snapshot only
-	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.Start()
 	stopped := false
 	defer func() {
 		if !stopped {
 			s.Stop()
-		}
-		if t.Failed() {
-			t.Logf("exporter log:\n%s", logs)
 		}
 	}()
 

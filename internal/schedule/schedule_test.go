@@ -57,6 +57,24 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
+// newScheduler builds a scheduler of cfg over a fresh snapshot, logging
+// to a buffer that the test prints if it fails.
+func newScheduler(t *testing.T, cfg *config.Config) (*schedule.Scheduler, *snapshot.Snapshot, *syncbuf.Buffer) {
+	t.Helper()
+	logs := &syncbuf.Buffer{}
+	snap := snapshot.New()
+	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("scheduler log:\n%s", logs)
+		}
+	})
+	return s, snap, logs
+}
+
 func health(metric, family, source string) string {
 	return fmt.Sprintf("%s{family=%q,source=%q}", metric, family, source)
 }
@@ -104,13 +122,8 @@ families:
     file: incidents.csv
     schedule: "@every 1s"
 `)
-	logs := &syncbuf.Buffer{}
-	snap := snapshot.New()
+	s, snap, logs := newScheduler(t, cfg)
 	reg := snap // scrapes read the snapshot only
-	s, err := schedule.New(cfg, snap, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.Start()
 	runs := health("sems_collections_total", "incidents", "exports")
 	waitFor(t, 30*time.Second, "two collections", func() bool { return gather(t, reg)[runs] >= 2 })

@@ -194,13 +194,12 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
 	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
 	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
-	openAt := func(end records.Expr) records.Expr {
-		return records.And(records.Le(raised, end), records.Or(open, records.Gt(closed, end)))
-	}
-	stateAtEnds(sh, s.Calendar, "open", openAt)
-	stateAtEnds(sh, s.Calendar, "overdue", func(end records.Expr) records.Expr {
-		return records.And(openAt(end), records.Lt(due, end))
-	})
+	// Open at an end from its raising up to its closing; overdue from the
+	// first end after its due time, if it is still open then.
+	cal := s.Calendar
+	raisedEnds, closedEnds := cal.endsAtOrAfter(raised), cal.endsAtOrAfter(closed)
+	stateAtEnds(sh, cal, "open", raisedEnds, closedEnds)
+	stateAtEnds(sh, cal, "overdue", records.Least(raisedEnds, cal.endsAfter(due)), closedEnds)
 	return sh
 }
 

@@ -62,13 +62,7 @@ func sumByMonth(sh *records.Shape, cal Calendar, name string, month, e records.E
 // records whose month (a monthOf value) it is and for which cond holds
 // (every one of them, when cond is nil).
 func countByMonth(sh *records.Shape, cal Calendar, name string, month, cond records.Expr) {
-	for ago := range cal.months() {
-		in := records.Eq(month, records.Number(float64(ago)))
-		if cond != nil {
-			in = records.And(in, cond)
-		}
-		sh.CountIf(monthMeasure(name, ago), in)
-	}
+	sh.CountByBin(func(ago int) string { return monthMeasure(name, ago) }, cal.months(), month, cond)
 }
 
 // monthMeasure names the measure of the month ago months back.
@@ -290,11 +284,26 @@ func sumMonths(p period, month func(ago int) float64) float64 {
 }
 
 // stateAtEnds adds a measure per months-ago whose end a period can end at:
-// cond(end) counted over the records, the end being records.MonthEnd.
-func stateAtEnds(sh *records.Shape, cal Calendar, name string, cond func(end records.Expr) records.Expr) {
-	for ago := range cal.months() {
-		sh.CountIf(stateMeasure(name, ago), cond(records.MonthEnd(cal.Calendar, ago)))
-	}
+// the records in a state at that end (records.MonthEnd). The ends are
+// numbered back from now, 0; a record is in the state at the ends from left
+// to entered-1, entered and left counting the ends at or after the times it
+// entered and left the state (endsAtOrAfter): it is in it at an end that is
+// at or after its entry and before its leaving.
+func stateAtEnds(sh *records.Shape, cal Calendar, name string, entered, left records.Expr) {
+	sh.CountInBins(func(ago int) string { return stateMeasure(name, ago) }, cal.months(), left, entered)
 }
 
 func stateMeasure(name string, ago int) string { return name + "_at_end_" + strconv.Itoa(ago) }
+
+// endsAtOrAfter counts the month ends of the period indicators at or after
+// t, 0 when t is NULL: a record that enters a state at t is in it at those
+// ends, and one that leaves it at t (a NULL t: never) is no longer.
+func (c Calendar) endsAtOrAfter(t records.Expr) records.Expr {
+	return records.EndsAtOrAfter(c.Calendar, t, c.months())
+}
+
+// endsAfter counts the month ends strictly after t, for a state entered
+// once t has passed.
+func (c Calendar) endsAfter(t records.Expr) records.Expr {
+	return records.EndsAfter(c.Calendar, t, c.months())
+}

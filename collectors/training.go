@@ -116,9 +116,7 @@ func (f training) Shape(s *Settings) *records.Shape {
 		records.If(records.Le(expires, records.Now()), records.Text(trainingExpired), records.Text(trainingCurrent))))
 	// Reconstructed: current at a period's end if the latest completion was
 	// made by then and had not expired by then.
-	stateAtEnds(sh, s.Calendar, trainingCurrent, func(end records.Expr) records.Expr {
-		return records.And(records.Le(completed, end), records.Or(records.IsNull(expires), records.Gt(expires, end)))
-	})
+	stateAtEnds(sh, s.Calendar, trainingCurrent, s.Calendar.endsAtOrAfter(completed), s.Calendar.endsAtOrAfter(expires))
 	sh.CountIf("expiring_soon", records.And(
 		records.Not(records.IsNull(completed)),
 		records.Gt(expires, records.Now()),

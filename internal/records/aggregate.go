@@ -157,7 +157,13 @@ func (a *Aggregator) Add(rec Record) (rejected string) {
 		a.groups[id] = g
 	}
 	g.Count++
-	for i, m := range a.shape.Measures {
+	for i := 0; i < len(a.shape.Measures); i++ {
+		m := a.shape.Measures[i]
+		if m.bins != nil {
+			m.bins.count(rec, a.env, g.Values[i:i+m.bins.n])
+			i += m.bins.n - 1
+			continue
+		}
 		v := m.Expr.Eval(rec, a.env)
 		if m.Agg == Count {
 			if v.truth() {

@@ -136,9 +136,20 @@ func MonthsAround(cal Calendar, t Expr, ahead, n int) Expr { return monthsAgo{ca
 
 // monthStartSQL is the first instant of the month ago months before the
 // evaluation time's (-1: the next month).
-func monthStartSQL(cal Calendar, ago int) string {
+func monthStartSQL(cal Calendar, ago int) string { return monthStartLaterSQL(cal, ago, "") }
+
+// monthStartLaterSQL is monthStartSQL moved later by the interval later
+// ("": not moved). The move is made on the local time, with immutable
+// functions only, so that PostgreSQL computes it once, not per record; a
+// month starts at midnight, never in a daylight saving gap, so the move
+// and the time zone commute.
+func monthStartLaterSQL(cal Calendar, ago int, later string) string {
 	z := cal.zoneSQL()
-	return fmt.Sprintf("((date_trunc('month', %s AT TIME ZONE %s) - interval '%d months') AT TIME ZONE %s)", now{}.SQL(), z, ago, z)
+	local := fmt.Sprintf("date_trunc('month', %s AT TIME ZONE %s) - interval '%d months'", now{}.SQL(), z, ago)
+	if later != "" {
+		local += " + interval '" + later + "'"
+	}
+	return fmt.Sprintf("((%s) AT TIME ZONE %s)", local, z)
 }
 
 type monthEnd struct {
@@ -164,3 +175,70 @@ func (m monthEnd) Eval(_ Record, env Env) Value {
 // evaluation time's, as the first instant of the month after it; for the
 // current month (ago 0), which has not ended, the evaluation time.
 func MonthEnd(cal Calendar, ago int) Expr { return monthEnd{cal, ago} }
+
+type endsFrom struct {
+	cal    Calendar
+	t      Expr
+	n      int
+	strict bool
+}
+
+// endsSQL is the SQL of the month ends 0 to n-1 (MonthEnd), earliest
+// first, each moved later by the interval later ("": not moved).
+func (e endsFrom) endsSQL(later string) string {
+	ends := make([]string, e.n)
+	for k := 1; k < e.n; k++ {
+		ends[e.n-1-k] = monthStartLaterSQL(e.cal, k-1, later)
+	}
+	// Now, moved in UTC, where the move commutes with the zone.
+	ends[e.n-1] = now{}.SQL()
+	if later != "" {
+		ends[e.n-1] = fmt.Sprintf("((%s AT TIME ZONE 'UTC' + interval '%s') AT TIME ZONE 'UTC')", now{}.SQL(), later)
+	}
+	return "ARRAY[" + strings.Join(ends, ", ") + "]"
+}
+
+// SQL counts the ends not after t with width_bucket, a binary search among
+// them, and takes the rest. PostgreSQL's times are whole microseconds, so an
+// end is before t exactly when it is at or before t less a microsecond.
+func (e endsFrom) SQL() string {
+	thresholds := e.endsSQL("1 microsecond")
+	if e.strict {
+		thresholds = e.endsSQL("")
+	}
+	return fmt.Sprintf("COALESCE(%d - width_bucket(%s, %s), 0)::float8", e.n, timeSQL(e.t), thresholds)
+}
+
+func (e endsFrom) Eval(rec Record, env Env) Value {
+	t := e.t.Eval(rec, env)
+	if t.Kind != KindTime {
+		return Num(0)
+	}
+	return Num(float64(e.cal.endsFrom(env.Now, t.T, e.n, e.strict)))
+}
+
+// endsFrom counts the month ends 0 to n-1 at or after t (strictly after,
+// if strict). End 0 is now, the latest; end k is the first instant of the
+// month k-1 months before now's, so ends 1 to now's month number less t's
+// are after t, and one more is at t when t is the first instant of its
+// month.
+func (c Calendar) endsFrom(now, t time.Time, n int, strict bool) int {
+	if now.Before(t) || strict && now.Equal(t) {
+		return 0
+	}
+	k := 1 + c.MonthNumber(now) - c.MonthNumber(t)
+	if !strict && c.MonthStart(c.MonthNumber(t)).Equal(t) {
+		k++
+	}
+	return min(k, n)
+}
+
+// EndsAtOrAfter is how many of the month ends 0 to n-1 (MonthEnd: now, then
+// the end of each month before now's) are at or after t; 0 when t is NULL.
+// A state that begins at t holds at the ends before that count, and one
+// that ends at t (holding until just before t) from that count on.
+func EndsAtOrAfter(cal Calendar, t Expr, n int) Expr { return endsFrom{cal, t, n, false} }
+
+// EndsAfter is EndsAtOrAfter for the ends strictly after t: a state that
+// begins just after t.
+func EndsAfter(cal Calendar, t Expr, n int) Expr { return endsFrom{cal, t, n, true} }

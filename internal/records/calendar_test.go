@@ -79,6 +79,30 @@ func TestCalendarAgreesWithPostgres(t *testing.T) {
 		// December 2025 ended at 00:00 GMT on 1 January 2026 = 00:00 UTC;
 		// 287 days 12 hours later = 24,840,000 s.
 		{"end of a winter month", SecondsBetween(MonthEnd(ldn, 10), Now()), at(""), "2.484e+07"},
+		// The ends, newest first: 0 now (15 October 12:00), 1 the end of
+		// September (00:00 on 1 October in London = 23:00 UTC on 30
+		// September), 2 the end of August (23:00 UTC on 31 August), ...
+		// 23:30 UTC on 30 September is after end 1: only now is at or after it.
+		{"ends after a time this month", EndsAtOrAfter(ldn, a, 13), at("2026-09-30T23:30:00Z"), "1"},
+		// 22:30 UTC is before end 1: ends 0 and 1.
+		{"ends after a time last month", EndsAtOrAfter(ldn, a, 13), at("2026-09-30T22:30:00Z"), "2"},
+		// Exactly end 1: at or after it, ends 0 and 1; strictly after, end 0.
+		{"ends at or after an end", EndsAtOrAfter(ldn, a, 13), at("2026-09-30T23:00:00Z"), "2"},
+		{"ends strictly after an end", EndsAfter(ldn, a, 13), at("2026-09-30T23:00:00Z"), "1"},
+		// A microsecond before it: the same either way.
+		{"ends after just before an end", EndsAtOrAfter(ldn, a, 13), at("2026-09-30T22:59:59.999999Z"), "2"},
+		{"ends strictly after just before an end", EndsAfter(ldn, a, 13), at("2026-09-30T22:59:59.999999Z"), "2"},
+		// 10 May 2026 is in May: ends 0 (now) and 1-5 (ends of September
+		// back to May) are after it; 6 of them, both ways.
+		{"ends after May", EndsAtOrAfter(ldn, a, 13), at("2026-05-10T08:00:00Z"), "6"},
+		{"ends strictly after May", EndsAfter(ldn, a, 13), at("2026-05-10T08:00:00Z"), "6"},
+		// Years back: every one of the 13 ends.
+		{"ends after long ago", EndsAtOrAfter(ldn, a, 13), at("2020-01-01T00:00:00Z"), "13"},
+		// After now, or NULL: none.
+		{"ends after a later time", EndsAtOrAfter(ldn, a, 13), at("2026-10-15T12:00:00.000001Z"), "0"},
+		{"ends at or after now", EndsAtOrAfter(ldn, a, 13), at("2026-10-15T12:00:00Z"), "1"},
+		{"ends strictly after now", EndsAfter(ldn, a, 13), at("2026-10-15T12:00:00Z"), "0"},
+		{"ends after NULL", EndsAtOrAfter(ldn, a, 13), at(""), "0"},
 	}
 	for _, c := range cases {
 		got := format(c.e.Eval(c.rec, Env{Now: now}))

@@ -235,6 +235,25 @@ func If(cond, then, els Expr) Expr { return ifExpr{cond, then, els} }
 // When is then when cond is TRUE, and NULL otherwise.
 func When(cond, then Expr) Expr { return ifExpr{cond, then, nullExpr()} }
 
+type least struct{ a, b Expr }
+
+func (l least) SQL() string { return "LEAST(" + l.a.SQL() + ", " + l.b.SQL() + ")" }
+
+func (l least) Eval(rec Record, env Env) Value {
+	a, b := l.a.Eval(rec, env), l.b.Eval(rec, env)
+	switch {
+	case a.Kind != KindNumber:
+		return b
+	case b.Kind != KindNumber:
+		return a
+	}
+	return Num(math.Min(a.F, b.F))
+}
+
+// Least is the smaller of two numbers, ignoring a NULL as PostgreSQL's
+// LEAST does.
+func Least(a, b Expr) Expr { return least{a, b} }
+
 type lookup struct {
 	keys  []Expr
 	ids   []string

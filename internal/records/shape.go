@@ -79,6 +79,11 @@ type Measure struct {
 	Name string
 	Agg  Agg
 	Expr Expr
+	// bins is the run of bins the measure is bin bin of (CountByBin,
+	// CountInBins), which counts it instead of Expr; nil for a measure of
+	// its own.
+	bins *bins
+	bin  int
 }
 
 // Shape says how a family turns its records into groups: which columns a
@@ -187,10 +192,14 @@ func derivedColumn(name string) string { return "sems_derived_" + name }
 func (s *Shape) GroupBy(name string, e Expr) { s.Keys = append(s.Keys, Key{name, e}) }
 
 // SumOf, MaxOf and CountIf add measures.
-func (s *Shape) SumOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Sum, e}) }
-func (s *Shape) MaxOf(name string, e Expr) { s.Measures = append(s.Measures, Measure{name, Max, e}) }
+func (s *Shape) SumOf(name string, e Expr) {
+	s.Measures = append(s.Measures, Measure{Name: name, Agg: Sum, Expr: e})
+}
+func (s *Shape) MaxOf(name string, e Expr) {
+	s.Measures = append(s.Measures, Measure{Name: name, Agg: Max, Expr: e})
+}
 func (s *Shape) CountIf(name string, cond Expr) {
-	s.Measures = append(s.Measures, Measure{name, Count, cond})
+	s.Measures = append(s.Measures, Measure{Name: name, Agg: Count, Expr: cond})
 }
 
 // KeyIndex and MeasureIndex find a key or measure by name.

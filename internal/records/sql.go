@@ -13,6 +13,15 @@ import (
 // query must not return a column of that name.
 const RejectColumn = "sems_reject"
 
+// HashMemMultiplier is the hash_mem_multiplier the aggregate query is run
+// with. The groups are few, as every key is a bounded vocabulary, but
+// PostgreSQL cannot know it and takes a tenth of the records for groups: at
+// its default of 2 it then often sorts every record to group them, several
+// times slower than hashing the few groups the records really make
+// (docs/benchmarks.md). A hash table is as large as the groups, so the
+// aggregation uses no more memory for being allowed more.
+const HashMemMultiplier = "16"
+
 // copiesColumn names the count of records sharing identity i.
 func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }
 
@@ -67,15 +76,7 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		selects = append(selects, fmt.Sprintf("CASE WHEN %s THEN (%s)::text END", accepted, k.Expr.SQL()))
 	}
 	selects = append(selects, "count(*)::float8")
-	for _, m := range s.Measures {
-		if m.Agg == Count {
-			// A rejected group has no value, as for the other measures.
-			selects = append(selects, fmt.Sprintf("(CASE WHEN %s THEN count(*) FILTER (WHERE %s AND %s) END)::float8", accepted, accepted, m.Expr.SQL()))
-			continue
-		}
-		fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
-		selects = append(selects, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
-	}
+	selects = append(selects, s.measureSQL(accepted)...)
 	groupBy := make([]string, len(s.Keys)+1)
 	for i := range groupBy {
 		groupBy[i] = strconv.Itoa(i + 1)

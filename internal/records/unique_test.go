@@ -262,7 +262,7 @@ func TestDuplicatesAgreeWithPostgres(t *testing.T) {
 // columns and runs the shape's aggregate query over it.
 func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows []cells) Result {
 	t.Helper()
-	types := map[Type]string{TypeText: "text", TypeEnum: "text", TypeBool: "boolean", TypeTime: "timestamptz"}
+	types := map[Type]string{TypeText: "text", TypeEnum: "text", TypeBool: "boolean", TypeTime: "timestamptz", TypeNumber: "float8"}
 	defs := make([]string, len(s.Columns))
 	marks := make([]string, len(s.Columns))
 	for i, c := range s.Columns {
@@ -300,7 +300,7 @@ func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows 
 	defer res.Close()
 	// Each row is the reason, the keys, the count and the measures, as text.
 	var groups []Group
-	width := 2 + len(s.Keys) + len(s.Measures)
+	width := 2 + len(s.Keys) + s.MeasureColumns()
 	for res.Next() {
 		row := make([]sql.NullString, width)
 		ptrs := make([]any, width)
@@ -315,8 +315,16 @@ func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows 
 			g.Keys = append(g.Keys, k.String)
 		}
 		g.Count = number(t, row[1+len(s.Keys)])
+		var cols [][]byte
 		for _, v := range row[2+len(s.Keys):] {
-			g.Values = append(g.Values, number(t, v))
+			var c []byte
+			if v.Valid {
+				c = []byte(v.String)
+			}
+			cols = append(cols, c)
+		}
+		if g.Values, err = s.MeasureValues(cols, g.Reject != ""); err != nil {
+			t.Fatal(err)
 		}
 		groups = append(groups, g)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,11 +71,11 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	// Timestamps without a time zone are read as UTC, as the CSV reader
-	// does. Both settings go in one round trip, the timeout as a parameter:
+	// does. The settings go in one round trip, the timeout as a parameter:
 	// pg_stat_statements keeps a "SET" with each new constant as a
 	// statement of its own, and would fill with one per collection.
-	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true)",
-		strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('hash_mem_multiplier', $2, true)",
+		strconv.FormatInt(timeout.Milliseconds(), 10), records.HashMemMultiplier); err != nil {
 		return records.Result{}, redact(err)
 	}
 	var canWrite bool
@@ -100,7 +99,7 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(inRecordQuery(err, query, req.Query)))
 	}
 	defer rows.Close()
-	res, err := scanGroups(rows, len(req.Shape.Keys), len(req.Shape.Measures))
+	res, err := scanGroups(rows, req.Shape)
 	if err != nil {
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
@@ -214,33 +213,38 @@ func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time)
 	return rows.Columns()
 }
 
-func scanGroups(rows *sql.Rows, nKeys, nMeasures int) (records.Result, error) {
+func scanGroups(rows *sql.Rows, shape *records.Shape) (records.Result, error) {
 	var groups []records.Group
+	nKeys := len(shape.Keys)
 	reject := sql.NullString{}
 	keys := make([]sql.NullString, nKeys)
-	values := make([]sql.NullFloat64, nMeasures)
+	// Measures are read as PostgreSQL's text: a run of bins comes packed in
+	// a numeric (records.Shape.MeasureValues).
+	measures := make([]sql.RawBytes, shape.MeasureColumns())
 	var count float64
 	dest := []any{&reject}
 	for i := range keys {
 		dest = append(dest, &keys[i])
 	}
 	dest = append(dest, &count)
-	for i := range values {
-		dest = append(dest, &values[i])
+	for i := range measures {
+		dest = append(dest, &measures[i])
 	}
+	cols := make([][]byte, len(measures))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return records.Result{}, err
 		}
-		g := records.Group{Reject: reject.String, Count: count, Keys: make([]string, nKeys), Values: make([]float64, nMeasures)}
+		g := records.Group{Reject: reject.String, Count: count, Keys: make([]string, nKeys)}
 		for i, k := range keys {
 			g.Keys[i] = k.String
 		}
-		for i, v := range values {
-			g.Values[i] = math.NaN()
-			if v.Valid {
-				g.Values[i] = v.Float64
-			}
+		for i, m := range measures {
+			cols[i] = m // nil for NULL
+		}
+		var err error
+		if g.Values, err = shape.MeasureValues(cols, g.Reject != ""); err != nil {
+			return records.Result{}, err
 		}
 		groups = append(groups, g)
 	}

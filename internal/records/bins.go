@@ -1,0 +1,238 @@
+package records
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// bins counts records in n consecutive Count measures of a shape, a bin
+// each: the months of a period indicator, or the ends of those months.
+// PostgreSQL counts all n in one or two aggregates instead of a FILTER per
+// bin, so that a record costs the same however many months are counted
+// (docs/benchmarks.md, period indicators).
+type bins struct {
+	n int
+	// bin places a record in one bin, 0 to n-1 (CountByBin); a record whose
+	// bin is NULL or outside them, or for which cond (nil: TRUE) does not
+	// hold, is in none.
+	bin, cond Expr
+	// from and until place a record in every bin from from to until-1
+	// (CountInBins); both are derived, read once per record.
+	from, until Expr
+}
+
+// CountByBin adds n Count measures, named name(0) to name(n-1): measure k
+// counts the accepted records whose bin, a whole number, is k and for
+// which cond holds (every one, when cond is nil).
+func (s *Shape) CountByBin(name func(bin int) string, n int, bin, cond Expr) {
+	s.addBins(name, &bins{n: n, bin: bin, cond: cond})
+}
+
+// CountInBins adds n Count measures, named name(0) to name(n-1): measure k
+// counts the accepted records with from <= k < until, from and until being
+// whole numbers from 0 to n that are never NULL. A state that holds over a span of
+// bins, an action open at several month ends, is counted so.
+func (s *Shape) CountInBins(name func(bin int) string, n int, from, until Expr) {
+	s.addBins(name, &bins{n: n, from: s.Derive(name(0)+"_from", from), until: s.Derive(name(0)+"_until", until)})
+}
+
+func (s *Shape) addBins(name func(int) string, b *bins) {
+	for k := range b.n {
+		s.Measures = append(s.Measures, Measure{Name: name(k), Agg: Count, bins: b, bin: k})
+	}
+}
+
+// count adds the record to the bins it is in, values being the run's n
+// values of its group.
+func (b *bins) count(rec Record, env Env, values []float64) {
+	if b.bin != nil {
+		if b.cond != nil && !b.cond.Eval(rec, env).truth() {
+			return
+		}
+		if k, ok := wholeNumber(b.bin.Eval(rec, env)); ok && k >= 0 && k < b.n {
+			values[k]++
+		}
+		return
+	}
+	from, ok1 := wholeNumber(b.from.Eval(rec, env))
+	until, ok2 := wholeNumber(b.until.Eval(rec, env))
+	if !ok1 || !ok2 {
+		return
+	}
+	for k := from; k < min(until, b.n); k++ {
+		values[k]++
+	}
+}
+
+func wholeNumber(v Value) (int, bool) {
+	if v.Kind != KindNumber || v.F != math.Trunc(v.F) || math.Abs(v.F) > 1<<30 {
+		return 0, false
+	}
+	return int(v.F), true
+}
+
+// Counts are packed into one numeric per aggregate: bin k's count is the
+// k-th group of packDigits decimal digits from the right, which holds any
+// count below 10^packDigits. PostgreSQL sums exact numerics, and a record
+// adds a single nonzero digit, so a sum costs about as much as a count.
+const packDigits = 12
+
+// powersSQL is the numeric array of 10^(packDigits*k), k from 0 to n-1:
+// element k+1 is what a record in bin k adds.
+func powersSQL(n int) string {
+	p := make([]string, n)
+	for k := range p {
+		p[k] = "1e" + strconv.Itoa(packDigits*k)
+	}
+	return "'{" + strings.Join(p, ",") + "}'::numeric[]"
+}
+
+// sumSQL is the packed count of the accepted records in bin at, for which
+// also holds (SQL, "" for none).
+func (b *bins) sumSQL(accepted, at, also string) string {
+	filter := accepted
+	if also != "" {
+		filter += " AND " + also
+	}
+	return fmt.Sprintf("(sum((%s)[(%s)::int + 1]) FILTER (WHERE %s))::text", powersSQL(b.n), at, filter)
+}
+
+// selectSQL is the run's columns in the aggregate: one packed count per
+// record's bin, or, for a span, the packed counts of the bins the spans
+// start and end in.
+func (b *bins) selectSQL(accepted string) []string {
+	if b.bin != nil {
+		also := ""
+		if b.cond != nil {
+			also = b.cond.SQL()
+		}
+		return []string{b.sumSQL(accepted, b.bin.SQL(), also)}
+	}
+	// A span ending past the last bin (until = n) ends in none.
+	nonEmpty := b.from.SQL() + " < " + b.until.SQL()
+	return []string{b.sumSQL(accepted, b.from.SQL(), nonEmpty), b.sumSQL(accepted, b.until.SQL(), nonEmpty)}
+}
+
+// columns is how many columns selectSQL gives.
+func (b *bins) columns() int {
+	if b.bin != nil {
+		return 1
+	}
+	return 2
+}
+
+// decode fills values, the run's n values of an accepted group, from its
+// columns as PostgreSQL's text gives them (nil for NULL: no record).
+func (b *bins) decode(cols [][]byte, values []float64) error {
+	counts, err := unpack(cols[0], b.n)
+	if err != nil {
+		return err
+	}
+	if b.bin != nil {
+		copy(values, counts)
+		return nil
+	}
+	ends, err := unpack(cols[1], b.n)
+	if err != nil {
+		return err
+	}
+	// A span counts in its first bin up to the one before its end.
+	var open float64
+	for k := range b.n {
+		open += counts[k] - ends[k]
+		values[k] = open
+	}
+	return nil
+}
+
+// unpack splits a packed count into its n bins.
+func unpack(text []byte, n int) ([]float64, error) {
+	out := make([]float64, n)
+	s := string(text)
+	if len(s) > n*packDigits || strings.TrimLeft(s, "0123456789") != "" {
+		return nil, fmt.Errorf("packed count %.40q is not %d groups of %d digits", s, n, packDigits)
+	}
+	for k := 0; s != ""; k++ {
+		cut := max(len(s)-packDigits, 0)
+		c, err := strconv.ParseUint(s[cut:], 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = float64(c)
+		s = s[:cut]
+	}
+	return out, nil
+}
+
+// measureSQL is the select list of the shape's measures, a run of bins
+// taking the columns its selectSQL gives.
+func (s *Shape) measureSQL(accepted string) []string {
+	var out []string
+	for i := 0; i < len(s.Measures); i++ {
+		m := s.Measures[i]
+		if m.bins != nil {
+			out = append(out, m.bins.selectSQL(accepted)...)
+			i += m.bins.n - 1
+			continue
+		}
+		if m.Agg == Count {
+			// A rejected group has no value, as for the other measures.
+			out = append(out, fmt.Sprintf("(CASE WHEN %s THEN count(*) FILTER (WHERE %s AND %s) END)::float8", accepted, accepted, m.Expr.SQL()))
+			continue
+		}
+		fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
+		out = append(out, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
+	}
+	return out
+}
+
+// MeasureColumns is how many measure columns the rows of AggregateSQL
+// have, after the reason, the keys and the count.
+func (s *Shape) MeasureColumns() int {
+	n := 0
+	for i := 0; i < len(s.Measures); i++ {
+		if b := s.Measures[i].bins; b != nil {
+			n += b.columns()
+			i += b.n - 1
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// MeasureValues reads a group's measures from its row's measure columns,
+// as PostgreSQL's text gives them (nil for NULL). A rejected group's
+// measures are NaN.
+func (s *Shape) MeasureValues(cols [][]byte, rejected bool) ([]float64, error) {
+	values := make([]float64, len(s.Measures))
+	if rejected {
+		for i := range values {
+			values[i] = math.NaN()
+		}
+		return values, nil
+	}
+	c := 0
+	for i := 0; i < len(s.Measures); i++ {
+		if b := s.Measures[i].bins; b != nil {
+			if err := b.decode(cols[c:c+b.columns()], values[i:i+b.n]); err != nil {
+				return nil, fmt.Errorf("measure %s: %w", s.Measures[i].Name, err)
+			}
+			c += b.columns()
+			i += b.n - 1
+			continue
+		}
+		values[i] = math.NaN()
+		if cols[c] != nil {
+			f, err := strconv.ParseFloat(string(cols[c]), 64)
+			if err != nil {
+				return nil, fmt.Errorf("measure %s: %w", s.Measures[i].Name, err)
+			}
+			values[i] = f
+		}
+		c++
+	}
+	return values, nil
+}

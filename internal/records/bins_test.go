@@ -1,0 +1,64 @@
+package records
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestBinsAgreeWithPostgres counts records in bins, and spans of bins, in
+// Go and in PostgreSQL, where a run of bins is one packed numeric per
+// aggregate, against counts worked out by hand.
+func TestBinsAgreeWithPostgres(t *testing.T) {
+	db := testDB(t, "bins")
+	s := NewShape([]Column{
+		{Name: "k", Type: TypeEnum, Required: true, Allowed: []string{"x", "y"}},
+		{Name: "b", Type: TypeNumber}, {Name: "c", Type: TypeBool},
+		{Name: "f", Type: TypeNumber}, {Name: "u", Type: TypeNumber},
+	})
+	s.GroupBy("k", s.Col("k"))
+	s.CountByBin(func(k int) string { return "in_" + string(rune('0'+k)) }, 3, s.Col("b"), s.Col("c"))
+	s.CountIf("plain", s.Col("c"))
+	s.CountInBins(func(k int) string { return "span_" + string(rune('0'+k)) }, 4, s.Col("f"), s.Col("u"))
+	rows := []cells{
+		{"x", "0", "true", "0", "2"},  // bin 0; span bins 0 and 1
+		{"x", "2", "true", "1", "4"},  // bin 2; span bins 1, 2 and 3 (until 4: past the last)
+		{"x", "2", "false", "3", "3"}, // cond FALSE: no bin; empty span
+		{"x", "5", "true", "2", "4"},  // bin 5 is beyond the 3: none; span bins 2 and 3
+		{"x", nil, "true", "0", "1"},  // NULL bin: none; span bin 0
+		{"y", "1", "true", "4", "2"},  // bin 1; a span ending before it starts: none
+		{"z", "0", "true", "0", "4"},  // rejected: unknown_k, no value at all
+	}
+	want := []string{
+		// x: bins [1 (row 1), 0, 1 (row 2)]; plain: rows 1, 2, 4, 5 = 4;
+		// spans: bin 0 rows 1 and 5, bin 1 rows 1 and 2, bins 2 and 3
+		// rows 2 and 4.
+		`"" ["x"] 5 [1 0 1 4 2 2 2 2]`,
+		`"" ["y"] 1 [0 1 0 1 0 0 0 0]`,
+		`"unknown_k" [""] 1 [NaN NaN NaN NaN NaN NaN NaN NaN]`,
+	}
+	if got := describe(aggregateInGo(s, rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Go:\n got %q\nwant %q", got, want)
+	}
+	if got := describe(aggregateInPostgres(t, db, s, "bins", rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("PostgreSQL:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestUnpack splits packed counts into bins of 12 digits, counts above
+// PostgreSQL's 4-digit numeric groups included, and refuses what no
+// packed count can be.
+func TestUnpack(t *testing.T) {
+	// 12,345 in bin 1 and 67 in bin 0: 12345 * 10^12 + 67.
+	got, err := unpack([]byte("12345000000000067"), 3)
+	if want := []float64{67, 12345, 0}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("unpack: %v, %v; want %v", got, err, want)
+	}
+	if got, err := unpack(nil, 2); err != nil || !reflect.DeepEqual(got, []float64{0, 0}) {
+		t.Errorf("unpack(NULL): %v, %v; want zeros", got, err)
+	}
+	for _, bad := range []string{"1000000000000000000000000", "-5", "1.5", "12e3"} {
+		if _, err := unpack([]byte(bad), 2); err == nil {
+			t.Errorf("unpack(%q) with 2 bins: no error", bad)
+		}
+	}
+}

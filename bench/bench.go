@@ -51,6 +51,9 @@ type Options struct {
 	Concurrency []int
 	// CSV also measures collection from CSV exports of the Main dataset.
 	CSV bool
+	// Periods also measures what each family's period indicators cost, at
+	// every scale.
+	Periods bool
 	// Env is added to the exporter's environment, as a deployment would
 	// set it (GOMEMLIMIT, for example); the benchmark's own is left alone.
 	Env []string
@@ -96,6 +99,8 @@ type ScaleResult struct {
 	// each has collected.
 	PeakRSS float64 `json:"peak_rss_bytes"`
 	Series  Series  `json:"series"`
+	// Periods is what the period indicators cost, per family with them.
+	Periods []PeriodResult `json:"periods,omitempty"`
 }
 
 // FamilyResult compares the exporter's collection of one family (or the
@@ -122,6 +127,13 @@ type Series struct {
 	// RecordLabels counts label values that look like a record or person
 	// reference: there must be none.
 	RecordLabels int `json:"record_labels"`
+	// Period counts the samples of the period indicators (with a period
+	// label), of which KPIPeriod those of sems_kpi_*period_*;
+	// KPIPeriodBound is what these may reach: for each such metric, its
+	// KPIs times its sites (1 for the organisation's) times the periods.
+	Period         int `json:"period"`
+	KPIPeriod      int `json:"kpi_period"`
+	KPIPeriodBound int `json:"kpi_period_bound"`
 }
 
 // ScrapeResult is the scrape phases, run against an exporter collecting
@@ -346,6 +358,11 @@ func (r *runner) scale(ctx context.Context, scale float64, rep *Report) (*ScaleR
 	res.Total.Family = "total"
 	res.Total.Ratio = res.Total.ExporterMedian / res.Total.FloorMedian
 
+	if r.Periods {
+		if res.Periods, err = r.periods(ctx, all, spec.Now); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.everyFamily(ctx, all, res, rep); err != nil {
 		return nil, err
 	}
@@ -544,15 +561,33 @@ func countSeries(body []byte, mfs map[string]*dto.MetricFamily) Series {
 			s.SeMS++
 		}
 	}
-	for _, mf := range mfs {
+	for name, mf := range mfs {
+		kpi := strings.HasPrefix(name, "sems_kpi_") && strings.Contains(name, "period_")
+		distinct := map[string]map[string]bool{"kpi": {}, "site": {}, "period": {}}
 		for _, m := range mf.GetMetric() {
+			period := false
 			for _, l := range m.GetLabel() {
 				for _, p := range recordRefs {
 					if strings.HasPrefix(l.GetValue(), p) {
 						s.RecordLabels++
 					}
 				}
+				if l.GetName() == "period" {
+					period = true
+				}
+				if d, ok := distinct[l.GetName()]; ok {
+					d[l.GetValue()] = true
+				}
 			}
+			if period {
+				s.Period++
+				if kpi {
+					s.KPIPeriod++
+				}
+			}
+		}
+		if kpi {
+			s.KPIPeriodBound += len(distinct["kpi"]) * max(len(distinct["site"]), 1) * len(distinct["period"])
 		}
 	}
 	return s

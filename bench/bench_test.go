@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestPipeline(t *testing.T) {
 	var log strings.Builder
 	rep, err := bench.Run(ctx, bench.Options{
 		Root: "..", Scales: []float64{0.01}, Main: 0.01, Seed: 1, Runs: 1, Budget: time.Minute,
-		ScrapeFor: 500 * time.Millisecond, Concurrency: []int{1, 4}, CSV: true, Log: &log,
+		ScrapeFor: 500 * time.Millisecond, Concurrency: []int{1, 4}, CSV: true, Periods: true, Log: &log,
 	})
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, log.String())
@@ -63,6 +64,23 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("%d label values look like record references", s.Series.RecordLabels)
 	}
 
+	// The families that count records by month: their period indicators
+	// are measured, with, without and their floor once each. A time may be
+	// 0 at 0.01x (the clock counts 10 ms), never less.
+	var periodFamilies []string
+	for _, p := range s.Periods {
+		periodFamilies = append(periodFamilies, p.Family)
+		if len(p.With) != 1 || len(p.Without) != 1 || len(p.Floor) != 1 || p.WithMedian < 0 || p.WithoutMedian < 0 || p.FloorMedian < 0 {
+			t.Errorf("periods of %s: %+v", p.Family, p)
+		}
+	}
+	if want := []string{"capa", "covert_tests", "incidents", "providers", "reporting", "training"}; !slices.Equal(periodFamilies, want) {
+		t.Errorf("period indicators measured for %v, want %v", periodFamilies, want)
+	}
+	if ser := s.Series; ser.KPIPeriod == 0 || ser.KPIPeriod > ser.KPIPeriodBound || ser.Period < ser.KPIPeriod {
+		t.Errorf("period series: %+v", ser)
+	}
+
 	sr := rep.Scrapes
 	if sr == nil || len(sr.Phases) != 2 {
 		t.Fatalf("scrape phases: %+v", sr)
@@ -85,7 +103,7 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("CSV: %+v", rep.CSV)
 	}
 	md := rep.Markdown()
-	for _, part := range []string{"| 0.01x | **total** | 11,178 |  |", "### /metrics under concurrent scrapers", "Same records read and rejected from CSV as from PostgreSQL: true."} {
+	for _, part := range []string{"| 0.01x | **total** | 11,178 |  |", "### /metrics under concurrent scrapers", "Same records read and rejected from CSV as from PostgreSQL: true.", "### Period indicators: their cost against their floor"} {
 		if !strings.Contains(md, part) {
 			t.Errorf("the report lacks %q:\n%s", part, md)
 		}

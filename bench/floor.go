@@ -25,31 +25,71 @@ import (
 // asked of the database as the exporter asks them. Its one parameter, $1,
 // is the evaluation time. The configuration's DSN variable must be set.
 func AggregateSQL(ctx context.Context, path string, db *sql.DB) (map[string]string, error) {
+	out := map[string]string{}
+	err := eachShape(ctx, path, db, func(family string, sh *records.Shape, query string, present func(string) bool) error {
+		q, err := sh.AggregateSQL(query, present)
+		out[family] = q
+		return err
+	})
+	return out, err
+}
+
+// PeriodQueries are the three queries that tell what a family's period
+// indicators cost: its aggregate query with them and without them, and
+// their floor (records.Shape.BinsFloorSQL).
+type PeriodQueries struct {
+	With, Without, Floor string
+}
+
+// PeriodSQL returns the PeriodQueries of each PostgreSQL family of the
+// configuration at path that has period indicators.
+func PeriodSQL(ctx context.Context, path string, db *sql.DB) (map[string]PeriodQueries, error) {
+	out := map[string]PeriodQueries{}
+	err := eachShape(ctx, path, db, func(family string, sh *records.Shape, query string, present func(string) bool) error {
+		without := sh.WithoutBins()
+		if len(without.Measures) == len(sh.Measures) {
+			return nil // no period indicators
+		}
+		var q PeriodQueries
+		var err error
+		if q.With, err = sh.AggregateSQL(query, present); err != nil {
+			return err
+		}
+		if q.Without, err = without.AggregateSQL(query, present); err != nil {
+			return err
+		}
+		q.Floor, err = sh.BinsFloorSQL(query, present)
+		out[family] = q
+		return err
+	})
+	return out, err
+}
+
+// eachShape calls fn with the shape, record query and columns of each
+// PostgreSQL family of the configuration at path.
+func eachShape(ctx context.Context, path string, db *sql.DB, fn func(family string, sh *records.Shape, query string, present func(string) bool) error) error {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := map[string]string{}
 	for _, f := range cfg.Families {
 		if cfg.Sources[f.Source].Type != config.TypePostgres {
 			continue
 		}
 		rows, err := db.QueryContext(ctx, "SELECT * FROM ("+records.TrimQuery(f.Query)+"\n) AS src LIMIT 0")
 		if err != nil {
-			return nil, fmt.Errorf("%s: record query: %w", f.Name, err)
+			return fmt.Errorf("%s: record query: %w", f.Name, err)
 		}
 		cols, err := rows.Columns()
 		rows.Close()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		q, err := f.Collector.Shape(f.Settings).AggregateSQL(f.Query, func(c string) bool { return slices.Contains(cols, c) })
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		if err := fn(f.Name, f.Collector.Shape(f.Settings), f.Query, func(c string) bool { return slices.Contains(cols, c) }); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
 		}
-		out[f.Name] = q
 	}
-	return out, nil
+	return nil
 }
 
 // nowParam is how the evaluation time appears in the aggregate query.
@@ -60,6 +100,9 @@ const nowParam = "$1::timestamptz"
 func WithNow(query string, now time.Time) string {
 	return strings.ReplaceAll(query, nowParam, "'"+now.UTC().Format(time.RFC3339Nano)+"'::timestamptz")
 }
+
+// sessionSQL sets a session up as the exporter sets up its transactions.
+const sessionSQL = "SET TimeZone = 'UTC';\nSET hash_mem_multiplier = " + records.HashMemMultiplier + ";\n"
 
 // psqlBinary finds psql: the newest server installation's, else PATH's.
 func psqlBinary() (string, error) {
@@ -81,7 +124,7 @@ func psqlBinary() (string, error) {
 // them, which no exporter can beat. Runs before the last warm the session.
 func (r *runner) floor(ctx context.Context, query string, n int) (float64, error) {
 	var script strings.Builder
-	script.WriteString("SET TimeZone = 'UTC';\n\\timing on\n")
+	script.WriteString(sessionSQL + "\\timing on\n")
 	for range n {
 		script.WriteString(WithNow(query, time.Now()) + ";\n")
 	}

@@ -40,6 +40,20 @@ func (r *Report) Markdown() string {
 			seconds(s.Total.ExporterMedian/float64(s.Records)*1e6), mib(s.PeakRSS), s.Series.All, s.Series.SeMS)
 	}
 
+	if r.Scales[0].Periods != nil {
+		p("\n### Period indicators: their cost against their floor (PostgreSQL backend CPU time)\n\n")
+		p("| scale | family | runs | aggregate query with | without | period cost | floor | cost / floor |\n|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, s := range r.Scales {
+			for _, f := range s.Periods {
+				p("| %gx | %s | %d | %s | %s | %s | %s | %.2f |\n", s.Scale, f.Family, len(f.With), seconds(f.WithMedian), seconds(f.WithoutMedian), seconds(f.Cost), seconds(f.FloorMedian), f.Ratio)
+			}
+		}
+		p("\n| scale | samples with a period label | of them sems_kpi_*period_* | their bound (KPIs x sites x periods, per metric) |\n|---:|---:|---:|---:|\n")
+		for _, s := range r.Scales {
+			p("| %gx | %d | %d | %d |\n", s.Scale, s.Series.Period, s.Series.KPIPeriod, s.Series.KPIPeriodBound)
+		}
+	}
+
 	if sr := r.Scrapes; sr != nil {
 		p("\n### /metrics under concurrent scrapers, during collections (%gx)\n\n", sr.Scale)
 		p("%d series (%d sems_*), %s of text per scrape, no compression. Peak RSS once every family has collected: %s.\n\n",

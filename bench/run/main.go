@@ -10,7 +10,9 @@
 // each scale loads the dataset with COPY, times each family's aggregate query
 // with psql and the exporter's collection of it, and measures the exporter's
 // memory and series; at the main scale it also runs the scrape phases and
-// collects from CSV exports of the same records.
+// collects from CSV exports of the same records. With -periods (the
+// default) it also compares, per family, the CPU time of the aggregate
+// query with and without the period indicators against their floor.
 package main
 
 import (
@@ -38,11 +40,12 @@ func main() {
 		scrapeFor   = flag.Duration("scrape-for", 10*time.Second, "length of each scrape phase and of each in-process baseline")
 		concurrency = flag.String("concurrency", "1,10,100", "numbers of concurrent scrapers, comma-separated")
 		csv         = flag.Bool("csv", true, "also collect from CSV exports at the main scale")
+		periods     = flag.Bool("periods", true, "also measure what the period indicators cost, at every scale")
 		jsonOut     = flag.String("json", "", "also write the report as JSON to this file")
 		env         = flag.String("exporter-env", "GOMEMLIMIT=40MiB", "variables added to the exporter's environment, comma-separated NAME=value; the default is what deploy/ sets")
 	)
 	flag.Parse()
-	o := bench.Options{Env: strings.FieldsFunc(*env, func(r rune) bool { return r == ',' }), Root: ".", Main: *mainScale, Seed: *seed, Runs: *runs, Budget: *budget, ScrapeFor: *scrapeFor, CSV: *csv, Log: os.Stderr}
+	o := bench.Options{Env: strings.FieldsFunc(*env, func(r rune) bool { return r == ',' }), Root: ".", Main: *mainScale, Seed: *seed, Runs: *runs, Budget: *budget, ScrapeFor: *scrapeFor, CSV: *csv, Periods: *periods, Log: os.Stderr}
 	for _, s := range strings.Split(*scales, ",") {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil || f <= 0 || f > 10 {

@@ -3,8 +3,11 @@ package records
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 // bins counts records in n consecutive Count measures of a shape, a bin
@@ -235,4 +238,69 @@ func (s *Shape) MeasureValues(cols [][]byte, rejected bool) ([]float64, error) {
 		c++
 	}
 	return values, nil
+}
+
+// WithoutBins is the shape less its runs of bins: the family as it would
+// be without its period indicators, to measure what they cost.
+func (s *Shape) WithoutBins() *Shape {
+	out := *s
+	out.Measures = slices.DeleteFunc(slices.Clone(s.Measures), func(m Measure) bool { return m.bins != nil })
+	return &out
+}
+
+// BinsFloorSQL is the least SQL that gives the shape's bins: each record of
+// the query, its columns normalised, with its bins, grouped by the shape's
+// keys, the run and the bin (the bins a span begins and ends in, for a
+// span). It neither validates the records nor looks for copies, and
+// computes no other measure: what the bins cost at least, by any method.
+func (s *Shape) BinsFloorSQL(query string, present func(column string) bool) (string, error) {
+	recs, err := s.recordsSQL(query, present)
+	if err != nil {
+		return "", err
+	}
+	derived := make([]string, len(s.Derived))
+	for i, d := range s.Derived {
+		derived[i] = d.Expr.SQL() + " AS " + pq.QuoteIdentifier(derivedColumn(d.Name))
+	}
+	var values []string
+	run := 0
+	for i := 0; i < len(s.Measures); i++ {
+		b := s.Measures[i].bins
+		if b == nil {
+			continue
+		}
+		if b.bin != nil {
+			at := b.bin.SQL()
+			if b.cond != nil {
+				at = fmt.Sprintf("CASE WHEN %s THEN %s END", b.cond.SQL(), at)
+			}
+			values = append(values, fmt.Sprintf("(%d, %s)", run, at))
+		} else {
+			nonEmpty := b.from.SQL() + " < " + b.until.SQL()
+			values = append(values, fmt.Sprintf("(%d, CASE WHEN %s THEN %s END)", run, nonEmpty, b.from.SQL()),
+				fmt.Sprintf("(%d, CASE WHEN %s THEN %s END)", run+1, nonEmpty, b.until.SQL()))
+			run++
+		}
+		run++
+		i += b.n - 1
+	}
+	if len(values) == 0 {
+		return "", fmt.Errorf("the shape has no bins")
+	}
+	keys := make([]string, 0, len(s.Keys)+2)
+	groupBy := make([]string, 0, cap(keys))
+	for i, k := range s.Keys {
+		keys = append(keys, "("+k.Expr.SQL()+")::text")
+		groupBy = append(groupBy, strconv.Itoa(i+1))
+	}
+	keys = append(keys, "b.run", "b.bin", "count(*)")
+	groupBy = append(groupBy, strconv.Itoa(len(s.Keys)+1), strconv.Itoa(len(s.Keys)+2))
+	from := "(SELECT r.*"
+	if len(derived) > 0 {
+		from += ", " + strings.Join(derived, ", ")
+	}
+	// OFFSET 0 computes each record's bins once, not once per use.
+	from += "\n  FROM " + recs + " AS r\n  OFFSET 0) AS r"
+	return fmt.Sprintf("SELECT %s\nFROM %s\n  CROSS JOIN LATERAL (VALUES %s) AS b(run, bin)\nWHERE b.bin IS NOT NULL\nGROUP BY %s",
+		strings.Join(keys, ", "), from, strings.Join(values, ", "), strings.Join(groupBy, ", ")), nil
 }

@@ -1,7 +1,9 @@
 package records
 
 import (
+	"database/sql"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +44,65 @@ func TestBinsAgreeWithPostgres(t *testing.T) {
 	if got := describe(aggregateInPostgres(t, db, s, "bins", rows)); !reflect.DeepEqual(got, want) {
 		t.Errorf("PostgreSQL:\n got %q\nwant %q", got, want)
 	}
+
+	// The floor groups the same records by key, run and bin, validating
+	// nothing: z counts, and so does bin 5. Run 0 is the bins; 1 and 2 the
+	// bins the spans begin and end in (x: begin 0 rows 1 and 5, 1 row 2, 2
+	// row 4; end 1 row 5, 2 row 1, 4 rows 2 and 4).
+	floor, err := s.BinsFloorSQL("SELECT * FROM bins", func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := queryStrings(t, db, floor+" ORDER BY 1, 2, 3")
+	wantFloor := []string{
+		"x 0 0 1", "x 0 2 1", "x 0 5 1",
+		"x 1 0 2", "x 1 1 1", "x 1 2 1",
+		"x 2 1 1", "x 2 2 1", "x 2 4 2",
+		"y 0 1 1",
+		"z 0 0 1", "z 1 0 1", "z 2 4 1",
+	}
+	if !reflect.DeepEqual(got, wantFloor) {
+		t.Errorf("floor:\n got %q\nwant %q\n%s", got, wantFloor, floor)
+	}
+	// Without the bins, the shape keeps its other measure only.
+	if wo := s.WithoutBins(); len(wo.Measures) != 1 || wo.Measures[0].Name != "plain" {
+		t.Errorf("WithoutBins kept %v", wo.Measures)
+	}
+}
+
+// queryStrings runs a query and returns its rows, each its columns joined
+// by spaces.
+func queryStrings(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = v.String
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestUnpack splits packed counts into bins of 12 digits, counts above

@@ -40,19 +40,9 @@ func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }
 // PostgreSQL from inlining the reason into every expression that reads it:
 // it is computed once per record, and the few groups are then hashed.
 func (s *Shape) AggregateSQL(query string, present func(column string) bool) (string, error) {
-	var missing []string
-	norm := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		src := "NULL"
-		if present(c.Name) {
-			src = "src." + pq.QuoteIdentifier(c.Name)
-		} else if c.Required {
-			missing = append(missing, c.Name)
-		}
-		norm[i] = normalizeSQL(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
-	}
-	if len(missing) > 0 {
-		return "", fmt.Errorf("record query does not return required column(s) %s", strings.Join(missing, ", "))
+	recs, err := s.recordsSQL(query, present)
+	if err != nil {
+		return "", err
 	}
 
 	var reject strings.Builder
@@ -82,7 +72,6 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		groupBy[i] = strconv.Itoa(i + 1)
 	}
 
-	recs := fmt.Sprintf("(SELECT %s\n    FROM (%s\n) AS src)", strings.Join(norm, ", "), TrimQuery(query))
 	if len(s.Identities) > 0 {
 		// A NULL in an identity makes a partition of its own; the reason
 		// ignores it, as a record with a NULL identity is no copy.
@@ -107,6 +96,27 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		from = fmt.Sprintf("(SELECT r.*, %s\n  FROM %s\n  OFFSET 0) AS r", strings.Join(derived, ", "), from)
 	}
 	return fmt.Sprintf("SELECT %s\nFROM %s\nGROUP BY %s", strings.Join(selects, ", "), from, strings.Join(groupBy, ", ")), nil
+}
+
+// recordsSQL is the record query with its columns normalised as the CSV
+// reader normalises a cell; a missing optional column reads as NULL, a
+// missing required one is an error.
+func (s *Shape) recordsSQL(query string, present func(column string) bool) (string, error) {
+	var missing []string
+	norm := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		src := "NULL"
+		if present(c.Name) {
+			src = "src." + pq.QuoteIdentifier(c.Name)
+		} else if c.Required {
+			missing = append(missing, c.Name)
+		}
+		norm[i] = normalizeSQL(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("record query does not return required column(s) %s", strings.Join(missing, ", "))
+	}
+	return fmt.Sprintf("(SELECT %s\n    FROM (%s\n) AS src)", strings.Join(norm, ", "), TrimQuery(query)), nil
 }
 
 // trimmed are the characters trimmed from both ends of a text cell, in SQL

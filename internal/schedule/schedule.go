@@ -79,7 +79,8 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 		}
 		s.jobs = append(s.jobs, j)
 		fams = append(fams, snapshot.Part{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
-			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector)})
+			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector),
+			Database: cfg.Sources[f.Source].Type == config.TypePostgres})
 	}
 	snap.Configure(fams)
 	return s, nil
@@ -142,6 +143,13 @@ func (j *job) collect(parent context.Context) {
 	start := j.now()
 	res, err := j.aggregate(ctx, j.request(start))
 	took := time.Since(start)
+	if res.LocksReleased > 0 {
+		// The locks' keys are not logged: a query can derive them from a
+		// record's value.
+		j.logger.Warn("the record query left advisory locks held on the database connection after the collection; released them. Take no session-level lock in a record query (pg_advisory_xact_lock ends with the transaction)",
+			"locks", res.LocksReleased)
+		j.snap.LocksReleased(j.fam.Name, res.LocksReleased)
+	}
 	if err != nil {
 		if parent.Err() != nil {
 			return // stopping: not a failure of the source

@@ -80,20 +80,21 @@ INSERT INTO assets VALUES
 CREATE SEQUENCE audit_seq;
 `
 
-func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
+// prepare creates a database set up by setup on the shared server, and
+// returns its superuser DSN and connections.
+func prepare(t *testing.T, name, setup string) (string, *sql.DB) {
 	t.Helper()
-	dsn, err := sharedServer(t).NewDatabase(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("postgres", dsn)
+	dsn, db, err := sharedServer(t).Prepare(name, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(setup); err != nil {
-		t.Fatal(err)
-	}
+	return dsn, db
+}
+
+func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
+	t.Helper()
+	dsn, db := prepare(t, name, setup)
 	pg, err := source.OpenPostgres(dsn, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -143,11 +143,8 @@ func (j *job) collect(parent context.Context) {
 	start := j.now()
 	res, err := j.aggregate(ctx, j.request(start))
 	took := time.Since(start)
+	j.warn(res)
 	if res.LocksReleased > 0 {
-		// The locks' keys are not logged: a query can derive them from a
-		// record's value.
-		j.logger.Warn("the record query left advisory locks held on the database connection after the collection; released them. Take no session-level lock in a record query (pg_advisory_xact_lock ends with the transaction)",
-			"locks", res.LocksReleased)
 		j.snap.LocksReleased(j.fam.Name, res.LocksReleased)
 	}
 	if err != nil {
@@ -180,6 +177,17 @@ func (j *job) collect(parent context.Context) {
 					"site", site, "unknown_site", int64(unknown))
 			}
 		}
+	}
+}
+
+// warn warns of what a collection, successful or not, found wrong with its
+// database connection: advisory locks the record query left held (their
+// keys are not logged: a query can derive them from a record's value), a
+// role that can write.
+func (j *job) warn(res records.Result) {
+	if res.LocksReleased > 0 {
+		j.logger.Warn("the record query left advisory locks held on the database connection after the collection; released them. Take no session-level lock in a record query (pg_advisory_xact_lock ends with the transaction)",
+			"locks", res.LocksReleased)
 	}
 	if res.CanWrite != nil && *res.CanWrite {
 		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")

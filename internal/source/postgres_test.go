@@ -32,7 +32,7 @@ var (
 )
 
 // sharedServer starts the shared server on first use.
-func sharedServer(t *testing.T) *pgtest.Server {
+func sharedServer(t testing.TB) *pgtest.Server {
 	t.Helper()
 	serverOnce.Do(func() { server, serverErr = pgtest.Start() })
 	if serverErr != nil {
@@ -82,7 +82,7 @@ CREATE SEQUENCE audit_seq;
 
 // prepare creates a database set up by setup on the shared server, and
 // returns its superuser DSN and connections.
-func prepare(t *testing.T, name, setup string) (string, *sql.DB) {
+func prepare(t testing.TB, name, setup string) (string, *sql.DB) {
 	t.Helper()
 	dsn, db, err := sharedServer(t).Prepare(name, setup)
 	if err != nil {
@@ -92,7 +92,7 @@ func prepare(t *testing.T, name, setup string) (string, *sql.DB) {
 	return dsn, db
 }
 
-func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
+func openDB(t testing.TB, name, setup string) (*source.Postgres, *sql.DB) {
 	t.Helper()
 	dsn, db := prepare(t, name, setup)
 	pg, err := source.OpenPostgres(dsn, 2)
@@ -103,7 +103,7 @@ func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
 	return pg, db
 }
 
-func equipmentShape(t *testing.T) *records.Shape {
+func equipmentShape(t testing.TB) *records.Shape {
 	t.Helper()
 	f, ok := collectors.Lookup("equipment")
 	if !ok {

@@ -77,10 +77,17 @@ func writeExport(t *testing.T, dir, name, text string) {
 
 func aggregateCSV(t *testing.T, dir, file string, timeout time.Duration) outcome {
 	t.Helper()
-	return within(t, timeout+3*time.Second, "reading "+file, func() outcome {
+	return aggregateWithin(t, source.CSV{Dir: dir}, incidentsRequest(file), timeout, "reading "+file)
+}
+
+// aggregateWithin collects from src within timeout, and fails the test if
+// the collection has not ended 3 s after it.
+func aggregateWithin(t *testing.T, src source.Source, req source.Request, timeout time.Duration, what string) outcome {
+	t.Helper()
+	return within(t, timeout+3*time.Second, what, func() outcome {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		res, err := source.CSV{Dir: dir}.Aggregate(ctx, incidentsRequest(file))
+		res, err := src.Aggregate(ctx, req)
 		return outcome{res, err}
 	})
 }
@@ -372,12 +379,7 @@ func TestHostilePostgresSilentServer(t *testing.T) {
 	}
 	defer pg.Close()
 	start := time.Now()
-	o := within(t, 10*time.Second, "a collection from a silent server", func() outcome {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		res, err := pg.Aggregate(ctx, incidentsRequest(""))
-		return outcome{res, err}
-	})
+	o := aggregateWithin(t, pg, incidentsRequest(""), 500*time.Millisecond, "a collection from a silent server")
 	if o.err == nil {
 		t.Fatal("a collection from a silent server succeeded")
 	}
@@ -410,12 +412,7 @@ func TestHostilePostgresStoppedBackend(t *testing.T) {
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
 	start := time.Now()
-	o := within(t, 10*time.Second, "a collection from a stopped backend", func() outcome {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		res, err := pg.Aggregate(ctx, req)
-		return outcome{res, err}
-	})
+	o := aggregateWithin(t, pg, req, 500*time.Millisecond, "a collection from a stopped backend")
 	if o.err == nil {
 		t.Fatal("a collection from a stopped backend succeeded")
 	}
@@ -601,6 +598,24 @@ GRANT SELECT ON incident_log TO sems_locks_reader;`)
 	if again := backend(); again != pid {
 		t.Errorf("the connection released of its locks was replaced (backend %d, then %d), want it pooled", pid, again)
 	}
+
+	// A collection that times out holding a lock: its connection is
+	// closed at the timeout, with nothing waiting on it, and the lock ends
+	// with its session.
+	req.Query = "SELECT i.* FROM incident_log i CROSS JOIN (SELECT pg_advisory_lock(42), pg_sleep(30)) AS l"
+	start := time.Now()
+	o := aggregateWithin(t, pg, req, 500*time.Millisecond, "a collection timing out with a lock")
+	if o.err == nil || time.Since(start) > 2*time.Second {
+		t.Errorf("a collection timing out with a lock: error %v after %v, want a failure at its 500 ms timeout", o.err, time.Since(start))
+	}
+	if n := held(0); n != 0 {
+		t.Errorf("after the timed-out collection, %d advisory locks are held, want 0", n)
+	}
+	req.Query = "SELECT * FROM incident_log"
+	if res, err := pg.Aggregate(context.Background(), req); err != nil || res.LocksReleased != 0 {
+		t.Errorf("the collection after the timed-out one: %v, %d locks released; want success and 0", err, res.LocksReleased)
+	}
+	pid = backend()
 
 	// The role may not release them: the connection is closed instead, and
 	// the next collection opens another.

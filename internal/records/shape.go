@@ -325,7 +325,8 @@ type Result struct {
 	CanWrite *bool
 	// LocksReleased counts the session-level advisory locks the record
 	// query left held on the database connection, which the source then
-	// released; a failed collection's result holds it too.
+	// released, or closed the connection to end; a failed collection's
+	// result holds it too.
 	LocksReleased int
 }
 

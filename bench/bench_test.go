@@ -93,8 +93,9 @@ func TestPipeline(t *testing.T) {
 	q := sr.Queries
 	// Every aggregate query is a collection's, give or take the collections
 	// in flight when the phases began and ended; a collection runs 6
-	// statements (BEGIN, two SET LOCAL, the column probe, the aggregate,
-	// ROLLBACK). A scrape that reached the database would add to both.
+	// statements (BEGIN, the settings, the column probe, the aggregate,
+	// ROLLBACK, the role and lock check). A scrape that reached the
+	// database would add to both.
 	if q.Scrapes == 0 || math.Abs(q.Aggregates-q.Collections) > float64(q.InFlight) || q.Statements > 6*(q.Collections+float64(q.InFlight)) {
 		t.Errorf("source queries during the scrape phases: %+v", q)
 	}

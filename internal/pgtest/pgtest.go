@@ -114,6 +114,25 @@ func (s *Server) NewDatabase(name string) (string, error) {
 	return u.String(), nil
 }
 
+// Prepare creates an empty database, runs setup in it as the superuser, and
+// returns the database's DSN and a pool of the superuser's connections to
+// it, for the test to close.
+func (s *Server) Prepare(name, setup string) (string, *sql.DB, error) {
+	dsn, err := s.NewDatabase(name)
+	if err != nil {
+		return "", nil, err
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := db.Exec(setup); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("setting up database %s: %w", name, err)
+	}
+	return dsn, db, nil
+}
+
 // OpenDatabase creates an empty database and opens a connection pool to it.
 func (s *Server) OpenDatabase(name string) (*sql.DB, error) {
 	dsn, err := s.NewDatabase(name)

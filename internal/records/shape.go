@@ -332,6 +332,11 @@ type Result struct {
 	// CanWrite is whether the database role read through can write, nil
 	// for a source without one.
 	CanWrite *bool
+	// LocksReleased counts the session-level advisory locks the record
+	// query left held on the database connection, which the source then
+	// released, or closed the connection to end; a failed collection's
+	// result holds it too.
+	LocksReleased int
 }
 
 // Read is the number of records read, accepted or not.

@@ -17,8 +17,9 @@ type CheckResult struct {
 // Check collects each family once, one after another, within its timeout,
 // without touching the snapshot or starting the schedule: it connects to
 // each source and reads each record query's columns or CSV file's header
-// as a collection would. It returns the result of each family and an error
-// joining the failures.
+// as a collection would, and logs the same warnings: a role that can write,
+// advisory locks left held. It returns the result of each family and an
+// error joining the failures.
 func (s *Scheduler) Check(ctx context.Context) ([]CheckResult, error) {
 	var out []CheckResult
 	var errs []error
@@ -26,6 +27,7 @@ func (s *Scheduler) Check(ctx context.Context) ([]CheckResult, error) {
 		c, cancel := context.WithTimeout(ctx, time.Duration(j.fam.Timeout))
 		res, err := j.aggregate(c, j.request(j.now()))
 		cancel()
+		j.warn(res)
 		r := CheckResult{Family: j.fam.Name, Source: j.fam.Source, Err: err}
 		if err == nil {
 			r.Read = res.Read()

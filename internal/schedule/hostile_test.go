@@ -1,16 +1,20 @@
 package schedule_test
 
 // The hostile-input suite of the scheduler: an export whose job stopped
-// long ago, which used to be collected as fresh on every tick.
+// long ago, which used to be collected as fresh on every tick; record
+// queries that write or hold locks past the read-only transaction.
 
 import (
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sems-exporter/sems_exporter/internal/pgtest"
 	"github.com/sems-exporter/sems_exporter/internal/schedule"
 	"github.com/sems-exporter/sems_exporter/internal/snapshot"
 )
@@ -208,5 +212,149 @@ families:
 	// A warning names the configured site, never the rejected cells.
 	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "site=south unknown_site=3") || strings.Contains(l, "south-terminal") {
 		t.Errorf("the log does not warn of site south alone:\n%s", l)
+	}
+}
+
+// sideRoutesSetup is a database with dblink installed, a large object, a
+// table to write to, and a reader role built as
+// deploy/postgres/30-reader.sql builds sems_reader: it logs in, reads
+// read-only by default, and may only SELECT the columns its query needs.
+const sideRoutesSetup = `
+CREATE EXTENSION dblink;
+CREATE TABLE incident_log (incident_ref text, site text, category text, severity text, reported_at timestamptz, resolved_at timestamptz, summary text);
+INSERT INTO incident_log VALUES
+ ('INC-1', 'north', 'cyber', 'high', now() - interval '48 hours', now() - interval '47 hours', 'seen by P. Smith'),
+ ('INC-2', 'north', 'other', 'low', now() - interval '10 hours', NULL, 'seen by P. Smith');
+CREATE TABLE written (n int);
+CREATE TABLE blob (loid oid);
+INSERT INTO blob SELECT lo_from_bytea(0, 'exported');
+DROP ROLE IF EXISTS sems_side_reader;
+CREATE ROLE sems_side_reader LOGIN CONNECTION LIMIT 4;
+ALTER ROLE sems_side_reader SET default_transaction_read_only = on;
+GRANT USAGE ON SCHEMA public TO sems_side_reader;
+GRANT SELECT (incident_ref, site, category, severity, reported_at, resolved_at) ON incident_log TO sems_side_reader;
+GRANT SELECT ON blob TO sems_side_reader;
+`
+
+// TestHostileSideRoutes runs record queries that go past the read-only
+// transaction. Over a superuser's connection dblink_exec wrote rows,
+// lo_export wrote server files, and nothing said so; a session-level
+// advisory lock stayed held on the pooled connection. As the reader role
+// the writes are refused and the collection fails with nothing written; as
+// the superuser they happen, and sems_collection_source_role_can_write and
+// a warning say the role can; the lock is released after the collection,
+// counted and logged.
+func TestHostileSideRoutes(t *testing.T) {
+	if os.Getenv(pgtest.EnvDSN) != "" {
+		t.Skip("writes server files and connects back over dblink: only with the tests' own server")
+	}
+	_, dsn, admin := startDatabase(t, "sideroutes", sideRoutesSetup)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server runs as another user than the test when the test runs as
+	// root: it must be able to write in the directory.
+	files := t.TempDir()
+	for _, d := range []string{filepath.Dir(files), files} {
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Over dblink, the superuser's own server accepts the superuser
+	// without a password (trust, as the test server's authentication).
+	dblink := fmt.Sprintf("host=%s port=%s dbname=sideroutes user=postgres", u.Hostname(), u.Port())
+	// The reader may not select the summary: the queries name their columns.
+	const records = "SELECT i.incident_ref, i.site, i.category, i.severity, i.reported_at, i.resolved_at FROM incident_log i"
+	queries := map[string]string{
+		"dblink_exec": records + " WHERE dblink_exec('" + dblink + "', 'INSERT INTO written VALUES (1)') IS NOT NULL",
+		"lo_export":   records + " WHERE lo_export((SELECT loid FROM blob), '" + files + "/' || i.incident_ref) = 1",
+		"lock":        records + " CROSS JOIN (SELECT pg_advisory_lock(42)) AS l",
+	}
+	var (
+		success  = health("sems_collection_success", "incidents", "db")
+		canWrite = health("sems_collection_source_role_can_write", "incidents", "db")
+		released = health("sems_collection_source_advisory_locks_released_total", "incidents", "db")
+	)
+	// collect runs one collection of query as user and returns the
+	// metrics, the log and the advisory locks any backend holds after it,
+	// while the source's connection is still pooled.
+	collect := func(user, query string) (got map[string]float64, log string, locks int) {
+		t.Helper()
+		u.User = url.User(user)
+		t.Setenv("SEMS_SIDE_ROUTES_DSN", u.String())
+		s, snap, logs := newScheduler(t, parse(t, t.TempDir(), `sites: [north]
+sources:
+  db: {type: postgres, dsn_env: SEMS_SIDE_ROUTES_DSN, max_connections: 1}
+families:
+  incidents:
+    source: db
+    query: "`+query+`"
+`))
+		defer s.Stop()
+		s.CollectOnce(time.Now)
+		if err := admin.QueryRow("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").Scan(&locks); err != nil {
+			t.Fatal(err)
+		}
+		return gather(t, snap), logs.String(), locks
+	}
+	written := func() (n int) {
+		t.Helper()
+		if err := admin.QueryRow("SELECT count(*) FROM written").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exported := func() int {
+		t.Helper()
+		entries, err := os.ReadDir(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	const roleWarning = "level=WARN msg=\"the source's database role can write"
+
+	// The reader role: each write is refused, and fails the collection.
+	for route, want := range map[string]string{
+		"dblink_exec": "2F003", // dblink: a password is required of a non-superuser
+		"lo_export":   "permission denied for function lo_export",
+	} {
+		got, log, _ := collect("sems_side_reader", queries[route])
+		if got[success] != 0 || !strings.Contains(log, want) {
+			t.Errorf("%s as the reader role: success = %v, want 0 with %q logged:\n%s", route, got[success], want, log)
+		}
+	}
+	if n := written(); n != 0 {
+		t.Errorf("dblink_exec as the reader role wrote %d rows, want 0", n)
+	}
+	if n := exported(); n != 0 {
+		t.Errorf("lo_export as the reader role wrote %d files, want 0", n)
+	}
+
+	// The superuser writes, once per record read (2), and is flagged.
+	for route, count := range map[string]func() int{"dblink_exec": written, "lo_export": exported} {
+		got, log, _ := collect("postgres", queries[route])
+		if n := count(); got[success] != 1 || n != 2 {
+			t.Errorf("%s as a superuser: success = %v, %d written; want 1 and 2, which the role check is for", route, got[success], n)
+		}
+		if v, ok := got[canWrite]; !ok || v != 1 || !strings.Contains(log, roleWarning) {
+			t.Errorf("%s as a superuser: %s = %v (present %v), want 1 with a warning logged:\n%s", route, canWrite, v, ok, log)
+		}
+	}
+
+	// A lock taken as the reader role: released after the collection,
+	// counted, and logged without a record's value.
+	got, log, locks := collect("sems_side_reader", queries["lock"])
+	if locks != 0 {
+		t.Errorf("after a collection taking pg_advisory_lock(42), %d advisory locks are held, want 0", locks)
+	}
+	for key, want := range map[string]float64{success: 1, canWrite: 0, released: 1} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("after a collection taking a lock, %s = %v (present %v), want %v", key, v, ok, want)
+		}
+	}
+	if !strings.Contains(log, "level=WARN msg=\"the record query left advisory locks held") || !strings.Contains(log, " locks=1") || strings.Contains(log, "INC-") || strings.Contains(log, "Smith") {
+		t.Errorf("the log does not warn of the one lock released, alone:\n%s", log)
 	}
 }

@@ -24,6 +24,24 @@ CREATE TABLE delay (seconds float8);
 INSERT INTO delay VALUES (0);
 `
 
+// startDatabase starts a server of the test's own and creates a database
+// set up by setup; it returns the server, the database's superuser DSN and
+// connections.
+func startDatabase(t *testing.T, name, setup string) (*pgtest.Server, string, *sql.DB) {
+	t.Helper()
+	server, err := pgtest.Start()
+	if err != nil {
+		t.Fatalf("starting PostgreSQL: %v", err)
+	}
+	t.Cleanup(server.Close)
+	dsn, admin, err := server.Prepare(name, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	return server, dsn, admin
+}
+
 // outageTimeout is the family's collection timeout. A collection held by
 // the delay for longer ends at it.
 const outageTimeout = 3 * time.Second
@@ -33,23 +51,7 @@ const outageTimeout = 3 * time.Second
 // serving the last good values with the failure and their age visible, and
 // recovers by itself on the next tick once the database is back.
 func TestSourceOutage(t *testing.T) {
-	server, err := pgtest.Start()
-	if err != nil {
-		t.Fatalf("starting PostgreSQL: %v", err)
-	}
-	t.Cleanup(server.Close)
-	dsn, err := server.NewDatabase("outage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(outageSetup); err != nil {
-		t.Fatal(err)
-	}
+	server, dsn, admin := startDatabase(t, "outage", outageSetup)
 	// The test server commits asynchronously and Pause stops it as a crash
 	// would: only what a checkpoint after the commit wrote survives.
 	if _, err := admin.Exec("CHECKPOINT"); err != nil {

@@ -79,7 +79,8 @@ func New(cfg *config.Config, snap *snapshot.Snapshot, logger *slog.Logger) (*Sch
 		}
 		s.jobs = append(s.jobs, j)
 		fams = append(fams, snapshot.Part{Name: f.Name, Source: f.Source, Reasons: j.shape.Reasons(), Interval: interval(f.Cron),
-			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector)})
+			RejectedLimit: *f.MaxRejectedRatio, Basis: basis(cfg, f), Info: collectors.KPIInfo(f.Collector),
+			Database: cfg.Sources[f.Source].Type == config.TypePostgres})
 	}
 	snap.Configure(fams)
 	return s, nil
@@ -142,6 +143,10 @@ func (j *job) collect(parent context.Context) {
 	start := j.now()
 	res, err := j.aggregate(ctx, j.request(start))
 	took := time.Since(start)
+	j.warn(res)
+	if res.LocksReleased > 0 {
+		j.snap.LocksReleased(j.fam.Name, res.LocksReleased)
+	}
 	if err != nil {
 		if parent.Err() != nil {
 			return // stopping: not a failure of the source
@@ -172,6 +177,17 @@ func (j *job) collect(parent context.Context) {
 					"site", site, "unknown_site", int64(unknown))
 			}
 		}
+	}
+}
+
+// warn warns of what a collection, successful or not, found wrong with its
+// database connection: advisory locks the record query left held (their
+// keys are not logged: a query can derive them from a record's value), a
+// role that can write.
+func (j *job) warn(res records.Result) {
+	if res.LocksReleased > 0 {
+		j.logger.Warn("the record query left advisory locks held on the database connection after the collection; released them. Take no session-level lock in a record query (pg_advisory_xact_lock ends with the transaction)",
+			"locks", res.LocksReleased)
 	}
 	if res.CanWrite != nil && *res.CanWrite {
 		j.logger.Warn("the source's database role can write: a superuser, a member of pg_write_server_files or pg_execute_server_program, or holding a write privilege on a table; give the exporter a role that can only read (docs/security.md)")

@@ -34,6 +34,9 @@ type Part struct {
 	// Basis is what the family's values stand on (where its records come
 	// from, the sites, the targets): a reload that changes it drops them.
 	Basis any
+	// Database is whether the family reads through a database connection,
+	// whose advisory locks are counted.
+	Database bool
 }
 
 type state struct {
@@ -49,6 +52,8 @@ type state struct {
 	rejected    map[string]float64
 	siteRecords map[string]float64
 	runs, fails float64
+	// locksReleased counts the advisory locks collections left held.
+	locksReleased float64
 }
 
 // Snapshot is safe for concurrent use by the scheduler and scrapes.
@@ -80,7 +85,7 @@ func (s *Snapshot) Configure(fams []Part) {
 		case !reflect.DeepEqual(st.Basis, f.Basis):
 			// Values from another source, or graded against other sites
 			// and targets, would be served as the new configuration's.
-			st = &state{runs: st.runs, fails: st.fails}
+			st = &state{runs: st.runs, fails: st.fails, locksReleased: st.locksReleased}
 		}
 		st.Part = f
 		next[f.Name] = st
@@ -144,6 +149,19 @@ func (s *Snapshot) Failed(family string, took time.Duration) (lastGood time.Time
 	return lastGood
 }
 
+// LocksReleased counts n advisory locks that a collection of the family,
+// successful or not, left held on its database connection and that were
+// released. It is no collection of its own.
+func (s *Snapshot) LocksReleased(family string, n int) {
+	s.mu.Lock()
+	if st, ok := s.families[family]; ok {
+		st.locksReleased += float64(n)
+		s.version++
+	}
+	s.mu.Unlock()
+	s.refresh()
+}
+
 // Ready reports whether every configured family has finished a collection,
 // successful or not, so that what is served says how each one stands.
 func (s *Snapshot) Ready() bool {
@@ -199,6 +217,9 @@ var (
 	rejectedLimitDesc = prometheus.NewDesc("sems_collection_records_rejected_ratio_limit",
 		"The share of a family's records that may be rejected before SemsRecordsRejected fires: the family's max_rejected_ratio.",
 		[]string{"family", "source"}, nil)
+	locksReleasedDesc = prometheus.NewDesc("sems_collection_source_advisory_locks_released_total",
+		"Session-level advisory locks the family's record query, or a function it calls, left held on the database connection, which the exporter released after the collection, since it started. They outlive the read-only transaction, and would block whatever waits for them in the source database. Absent for CSV sources.",
+		[]string{"family", "source"}, nil)
 	runsDesc = prometheus.NewDesc("sems_collections_total",
 		"Scheduled collections of the family since the exporter started.",
 		[]string{"family", "source"}, nil)
@@ -238,6 +259,9 @@ func (s *Snapshot) gather() ([]*dto.MetricFamily, uint64, error) {
 		health = append(health,
 			prometheus.MustNewConstMetric(runsDesc, prometheus.CounterValue, st.runs, l...),
 			prometheus.MustNewConstMetric(failsDesc, prometheus.CounterValue, st.fails, l...))
+		if st.Database {
+			health = append(health, prometheus.MustNewConstMetric(locksReleasedDesc, prometheus.CounterValue, st.locksReleased, l...))
+		}
 		health = append(health, st.Info...)
 		if st.lastSuccess.IsZero() {
 			continue

@@ -7,7 +7,6 @@ package source_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -78,10 +77,17 @@ func writeExport(t *testing.T, dir, name, text string) {
 
 func aggregateCSV(t *testing.T, dir, file string, timeout time.Duration) outcome {
 	t.Helper()
-	return within(t, timeout+3*time.Second, "reading "+file, func() outcome {
+	return aggregateWithin(t, source.CSV{Dir: dir}, incidentsRequest(file), timeout, "reading "+file)
+}
+
+// aggregateWithin collects from src within timeout, and fails the test if
+// the collection has not ended 3 s after it.
+func aggregateWithin(t *testing.T, src source.Source, req source.Request, timeout time.Duration, what string) outcome {
+	t.Helper()
+	return within(t, timeout+3*time.Second, what, func() outcome {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		res, err := source.CSV{Dir: dir}.Aggregate(ctx, incidentsRequest(file))
+		res, err := src.Aggregate(ctx, req)
 		return outcome{res, err}
 	})
 }
@@ -373,12 +379,7 @@ func TestHostilePostgresSilentServer(t *testing.T) {
 	}
 	defer pg.Close()
 	start := time.Now()
-	o := within(t, 10*time.Second, "a collection from a silent server", func() outcome {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		res, err := pg.Aggregate(ctx, incidentsRequest(""))
-		return outcome{res, err}
-	})
+	o := aggregateWithin(t, pg, incidentsRequest(""), 500*time.Millisecond, "a collection from a silent server")
 	if o.err == nil {
 		t.Fatal("a collection from a silent server succeeded")
 	}
@@ -411,12 +412,7 @@ func TestHostilePostgresStoppedBackend(t *testing.T) {
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
 	start := time.Now()
-	o := within(t, 10*time.Second, "a collection from a stopped backend", func() outcome {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		res, err := pg.Aggregate(ctx, req)
-		return outcome{res, err}
-	})
+	o := aggregateWithin(t, pg, req, 500*time.Millisecond, "a collection from a stopped backend")
 	if o.err == nil {
 		t.Fatal("a collection from a stopped backend succeeded")
 	}
@@ -490,21 +486,10 @@ END $$;`)
 // read-only transaction did not stop dblink_exec or lo_export writing, and
 // nothing said so. The role is checked on each collection.
 func TestHostilePostgresWritableRole(t *testing.T) {
-	dsn, err := sharedServer(t).NewDatabase("roles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(incidentLog + `
+	dsn, _ := prepare(t, "roles", incidentLog+`
 DROP ROLE IF EXISTS sems_hostile_reader; DROP ROLE IF EXISTS sems_hostile_writer;
 CREATE ROLE sems_hostile_reader LOGIN; GRANT SELECT ON incident_log TO sems_hostile_reader;
-CREATE ROLE sems_hostile_writer LOGIN; GRANT SELECT, UPDATE ON incident_log TO sems_hostile_writer;`); err != nil {
-		t.Fatal(err)
-	}
+CREATE ROLE sems_hostile_writer LOGIN; GRANT SELECT, UPDATE ON incident_log TO sems_hostile_writer;`)
 	req := incidentsRequest("")
 	req.Query = "SELECT * FROM incident_log"
 	for user, want := range map[string]bool{"postgres": true, "sems_hostile_writer": true, "sems_hostile_reader": false} {
@@ -526,5 +511,130 @@ CREATE ROLE sems_hostile_writer LOGIN; GRANT SELECT, UPDATE ON incident_log TO s
 		if res.CanWrite == nil || *res.CanWrite != want {
 			t.Errorf("%s: can write = %v, want %v", user, res.CanWrite, want)
 		}
+	}
+}
+
+// TestHostilePostgresAdvisoryLocks: a session-level advisory lock a record
+// query takes outlives its read-only transaction, and stayed held on the
+// pooled connection, blocking whatever else in the database waited for it.
+// After each collection, successful or not, the source releases the locks
+// its session holds and counts them; a connection it cannot release them
+// on is closed rather than pooled.
+func TestHostilePostgresAdvisoryLocks(t *testing.T) {
+	dsn, admin := prepare(t, "locks", incidentLog+`
+CREATE FUNCTION lock_then_fail() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_lock(43);
+  RAISE EXCEPTION 'failed while holding a lock';
+END $$;
+DROP ROLE IF EXISTS sems_locks_reader;
+CREATE ROLE sems_locks_reader LOGIN;
+ALTER ROLE sems_locks_reader SET default_transaction_read_only = on;
+GRANT SELECT ON incident_log TO sems_locks_reader;`)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User("sems_locks_reader")
+	// One connection: every collection reuses the pooled one, as long as
+	// it is pooled.
+	pg, err := source.OpenPostgres(u.String(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	// held counts the advisory locks any backend holds, polled for up to
+	// 5 s: a closed connection's backend releases its locks as it exits,
+	// just after the client has closed it.
+	held := func(want int) int {
+		t.Helper()
+		var n int
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if err := admin.QueryRow("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == want || time.Now().After(deadline) {
+				return n
+			}
+		}
+	}
+	backend := func() (pid int) {
+		t.Helper()
+		if err := admin.QueryRow("SELECT pid FROM pg_stat_activity WHERE usename = 'sems_locks_reader'").Scan(&pid); err != nil {
+			t.Fatalf("the source's pooled connection: %v", err)
+		}
+		return pid
+	}
+	req := incidentsRequest("")
+
+	// A lock taken, read by both the column probe and the aggregation,
+	// and a transaction-level one that ends with the transaction: one
+	// session lock is left (re-entrant, it is one row of pg_locks).
+	req.Query = "SELECT i.* FROM incident_log i CROSS JOIN (SELECT pg_advisory_lock(42), pg_advisory_xact_lock(44)) AS l"
+	res, err := pg.Aggregate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LocksReleased != 1 || res.Read() != 2 {
+		t.Errorf("a query taking a lock: %d locks released, %v records read; want 1 and 2", res.LocksReleased, res.Read())
+	}
+	if n := held(0); n != 0 {
+		t.Errorf("after the collection, %d advisory locks are held, want 0", n)
+	}
+	pid := backend()
+
+	// A function that takes a lock and then fails the collection.
+	req.Query = "SELECT * FROM incident_log WHERE lock_then_fail()"
+	res, err = pg.Aggregate(context.Background(), req)
+	if err == nil || !strings.Contains(err.Error(), "P0001") {
+		t.Errorf("a query failing while holding a lock: error %v, want P0001", err)
+	}
+	if res.LocksReleased != 1 {
+		t.Errorf("a query failing while holding a lock: %d locks released, want 1", res.LocksReleased)
+	}
+	if n := held(0); n != 0 {
+		t.Errorf("after the failed collection, %d advisory locks are held, want 0", n)
+	}
+	if again := backend(); again != pid {
+		t.Errorf("the connection released of its locks was replaced (backend %d, then %d), want it pooled", pid, again)
+	}
+
+	// A collection that times out holding a lock: its connection is
+	// closed at the timeout, with nothing waiting on it, and the lock ends
+	// with its session.
+	req.Query = "SELECT i.* FROM incident_log i CROSS JOIN (SELECT pg_advisory_lock(42), pg_sleep(30)) AS l"
+	start := time.Now()
+	o := aggregateWithin(t, pg, req, 500*time.Millisecond, "a collection timing out with a lock")
+	if o.err == nil || time.Since(start) > 2*time.Second {
+		t.Errorf("a collection timing out with a lock: error %v after %v, want a failure at its 500 ms timeout", o.err, time.Since(start))
+	}
+	if n := held(0); n != 0 {
+		t.Errorf("after the timed-out collection, %d advisory locks are held, want 0", n)
+	}
+	req.Query = "SELECT * FROM incident_log"
+	if res, err := pg.Aggregate(context.Background(), req); err != nil || res.LocksReleased != 0 {
+		t.Errorf("the collection after the timed-out one: %v, %d locks released; want success and 0", err, res.LocksReleased)
+	}
+	pid = backend()
+
+	// The role may not release them: the connection is closed instead, and
+	// the next collection opens another.
+	if _, err := admin.Exec("REVOKE EXECUTE ON FUNCTION pg_advisory_unlock_all() FROM PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
+	req.Query = "SELECT i.* FROM incident_log i CROSS JOIN (SELECT pg_advisory_lock(42)) AS l"
+	res, err = pg.Aggregate(context.Background(), req)
+	if err != nil || res.LocksReleased != 1 {
+		t.Errorf("a lock the role cannot release: %v, %d locks released; want success and 1", err, res.LocksReleased)
+	}
+	if n := held(0); n != 0 {
+		t.Errorf("after closing the connection, %d advisory locks are held, want 0", n)
+	}
+	req.Query = "SELECT * FROM incident_log"
+	if res, err := pg.Aggregate(context.Background(), req); err != nil || res.LocksReleased != 0 {
+		t.Errorf("the next collection: %v, %d locks released; want success and 0", err, res.LocksReleased)
+	}
+	if again := backend(); again == pid {
+		t.Errorf("the connection that kept its lock is still pooled (backend %d)", pid)
 	}
 }

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,7 +50,10 @@ func (p *Postgres) Close() error { return p.db.Close() }
 // and returns one row per group. The context's deadline also becomes the
 // statement timeout, so a hung query ends on the server, not only here;
 // and when the context ends the connection is closed, so that a server that
-// has stopped answering cannot hold the collection past it.
+// has stopped answering cannot hold the collection past it. Whether the
+// collection succeeds or not, the connection goes back to the pool only
+// once no lock the record query took is left on it: its result then counts
+// the advisory locks released, on a failure too.
 func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, error) {
 	conn, err := p.db.Connx(ctx)
 	if err != nil {
@@ -61,6 +65,41 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, err
 	}
 	defer stop()
+	res, err := read(ctx, conn, req)
+	var canWrite bool
+	after := ctx.Err() // ended: the connection is closed, its session's locks with it
+	if after == nil {
+		after = conn.QueryRowContext(ctx, afterSQL).Scan(&res.LocksReleased, &canWrite)
+	}
+	if after != nil {
+		// A connection that may still hold a lock is not pooled.
+		discard(conn)
+		if err == nil {
+			err = fmt.Errorf("checking the role and the locks left on the connection after the collection (the connection is closed): %w", redact(after))
+		}
+		return records.Result{}, err
+	}
+	if res.LocksReleased > 0 {
+		if _, uerr := conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()"); uerr != nil {
+			discard(conn)
+		}
+	}
+	if err != nil {
+		return records.Result{LocksReleased: res.LocksReleased}, err
+	}
+	res.CanWrite = &canWrite
+	return res, nil
+}
+
+// discard closes conn's database connection rather than return it to the
+// pool: its session ends, and every lock it held with it.
+func discard(conn *sqlx.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the error is the instruction
+}
+
+// read runs the collection's statements in a read-only transaction, rolled
+// back when it returns.
+func read(ctx context.Context, conn *sqlx.Conn, req Request) (records.Result, error) {
 	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return records.Result{}, err
@@ -77,10 +116,6 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('hash_mem_multiplier', $2, true)",
 		strconv.FormatInt(timeout.Milliseconds(), 10), records.HashMemMultiplier); err != nil {
 		return records.Result{}, redact(err)
-	}
-	var canWrite bool
-	if err := tx.QueryRowContext(ctx, canWriteSQL).Scan(&canWrite); err != nil {
-		return records.Result{}, fmt.Errorf("checking the role's privileges: %w", redact(err))
 	}
 	columns, err := queryColumns(ctx, tx, req.Query, req.Now)
 	if err != nil {
@@ -104,16 +139,26 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
 	res.Now = req.Now
-	res.CanWrite = &canWrite
 	return res, nil
 }
 
-// canWriteSQL tells whether the connection's role can write despite the
-// read-only transaction: a superuser can through dblink_exec and
-// lo_export, members of the server file roles through COPY, and a role
-// holding a write privilege on any table once anything opens another
-// transaction on its connection.
-const canWriteSQL = `SELECT r.rolsuper
+// afterSQL runs on the connection once the read-only transaction has
+// ended, in one round trip.
+//
+// It counts the advisory locks the connection's session still holds: a
+// session-level one the record query, or a function it calls, took
+// outlives the transaction (transaction-level ones went with the
+// rollback), and would stay held on the pooled connection, blocking
+// whatever else waits for it in the database. Aggregate then releases
+// them, or closes the connection.
+//
+// And it tells whether the role can write despite the read-only
+// transaction: a superuser can through dblink_exec and lo_export, members
+// of the server file roles through COPY, and a role holding a write
+// privilege on any table once anything opens another transaction on its
+// connection.
+const afterSQL = `SELECT (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()),
+    r.rolsuper
     OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')
     OR pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
     OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

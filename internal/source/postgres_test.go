@@ -32,7 +32,7 @@ var (
 )
 
 // sharedServer starts the shared server on first use.
-func sharedServer(t *testing.T) *pgtest.Server {
+func sharedServer(t testing.TB) *pgtest.Server {
 	t.Helper()
 	serverOnce.Do(func() { server, serverErr = pgtest.Start() })
 	if serverErr != nil {
@@ -80,20 +80,21 @@ INSERT INTO assets VALUES
 CREATE SEQUENCE audit_seq;
 `
 
-func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
+// prepare creates a database set up by setup on the shared server, and
+// returns its superuser DSN and connections.
+func prepare(t testing.TB, name, setup string) (string, *sql.DB) {
 	t.Helper()
-	dsn, err := sharedServer(t).NewDatabase(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("postgres", dsn)
+	dsn, db, err := sharedServer(t).Prepare(name, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(setup); err != nil {
-		t.Fatal(err)
-	}
+	return dsn, db
+}
+
+func openDB(t testing.TB, name, setup string) (*source.Postgres, *sql.DB) {
+	t.Helper()
+	dsn, db := prepare(t, name, setup)
 	pg, err := source.OpenPostgres(dsn, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +103,7 @@ func openDB(t *testing.T, name, setup string) (*source.Postgres, *sql.DB) {
 	return pg, db
 }
 
-func equipmentShape(t *testing.T) *records.Shape {
+func equipmentShape(t testing.TB) *records.Shape {
 	t.Helper()
 	f, ok := collectors.Lookup("equipment")
 	if !ok {

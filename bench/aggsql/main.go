@@ -26,9 +26,10 @@ import (
 
 func main() {
 	var (
-		path   = flag.String("config", "examples/postgres.yml", "exporter configuration")
-		family = flag.String("family", "", "print only this family's query")
-		now    = flag.String("now", "", "evaluation time, RFC 3339 (default: now)")
+		path    = flag.String("config", "examples/postgres.yml", "exporter configuration")
+		family  = flag.String("family", "", "print only this family's query")
+		now     = flag.String("now", "", "evaluation time, RFC 3339 (default: now)")
+		periods = flag.String("periods", "", "print, for the families with period indicators, their aggregate query without them (without) or the floor of the period indicators (floor), as the benchmark measures them")
 	)
 	flag.Parse()
 	at := time.Now()
@@ -58,7 +59,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	queries, err := bench.AggregateSQL(context.Background(), *path, db)
+	var queries map[string]string
+	if *periods == "" {
+		queries, err = bench.AggregateSQL(context.Background(), *path, db)
+	} else {
+		queries, err = periodQueries(*path, db, *periods)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,4 +74,24 @@ func main() {
 		}
 		fmt.Fprintf(os.Stdout, "-- %s\n%s;\n\n", name, bench.WithNow(queries[name], at))
 	}
+}
+
+// periodQueries picks one of the benchmark's period queries per family.
+func periodQueries(path string, db *sql.DB, which string) (map[string]string, error) {
+	pqs, err := bench.PeriodSQL(context.Background(), path, db)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name, q := range pqs {
+		switch which {
+		case "without":
+			out[name] = q.Without
+		case "floor":
+			out[name] = q.Floor
+		default:
+			return nil, fmt.Errorf("-periods %q: want without or floor", which)
+		}
+	}
+	return out, nil
 }

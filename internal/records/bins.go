@@ -248,59 +248,60 @@ func (s *Shape) WithoutBins() *Shape {
 	return &out
 }
 
-// BinsFloorSQL is the least SQL that gives the shape's bins: each record of
-// the query, its columns normalised, with its bins, grouped by the shape's
-// keys, the run and the bin (the bins a span begins and ends in, for a
-// span). It neither validates the records nor looks for copies, and
-// computes no other measure: what the bins cost at least, by any method.
+// BinsFloorSQL is the least SQL that gives the shape's bins: for each run,
+// the records of the query, their columns only cast to their types,
+// grouped by the shape's keys and their bin (for a span, by the bin it
+// begins in, and again by the bin it ends in), one GROUP BY each, the
+// results in one UNION ALL. It neither normalises nor validates the
+// records, looks for no copies and computes no other measure: what the
+// bins cost at least, by any method.
 func (s *Shape) BinsFloorSQL(query string, present func(column string) bool) (string, error) {
-	recs, err := s.recordsSQL(query, present)
+	recs, err := s.columnsSQL(query, present, castSQL)
 	if err != nil {
 		return "", err
 	}
 	derived := make([]string, len(s.Derived))
 	for i, d := range s.Derived {
-		derived[i] = d.Expr.SQL() + " AS " + pq.QuoteIdentifier(derivedColumn(d.Name))
+		derived[i] = ", " + d.Expr.SQL() + " AS " + pq.QuoteIdentifier(derivedColumn(d.Name))
 	}
-	var values []string
-	run := 0
+	from := "(SELECT r.*" + strings.Join(derived, "") + "\n  FROM " + recs + " AS r) AS r"
+	keys := make([]string, len(s.Keys))
+	groupBy := make([]string, len(s.Keys)+2)
+	for i, k := range s.Keys {
+		keys[i] = "(" + k.Expr.SQL() + ")::text, "
+		groupBy[i] = strconv.Itoa(i + 1)
+	}
+	groupBy[len(s.Keys)], groupBy[len(s.Keys)+1] = strconv.Itoa(len(s.Keys)+1), strconv.Itoa(len(s.Keys)+2)
+	var runs []string
+	group := func(bin, cond string) {
+		runs = append(runs, fmt.Sprintf("SELECT %s%d, %s, count(*)\nFROM %s\nWHERE %s\nGROUP BY %s",
+			strings.Join(keys, ""), len(runs), bin, from, cond, strings.Join(groupBy, ", ")))
+	}
 	for i := 0; i < len(s.Measures); i++ {
 		b := s.Measures[i].bins
 		if b == nil {
 			continue
 		}
 		if b.bin != nil {
-			at := b.bin.SQL()
+			cond := b.bin.SQL() + " IS NOT NULL"
 			if b.cond != nil {
-				at = fmt.Sprintf("CASE WHEN %s THEN %s END", b.cond.SQL(), at)
+				cond += " AND " + b.cond.SQL()
 			}
-			values = append(values, fmt.Sprintf("(%d, %s)", run, at))
+			group(b.bin.SQL(), cond)
 		} else {
 			nonEmpty := b.from.SQL() + " < " + b.until.SQL()
-			values = append(values, fmt.Sprintf("(%d, CASE WHEN %s THEN %s END)", run, nonEmpty, b.from.SQL()),
-				fmt.Sprintf("(%d, CASE WHEN %s THEN %s END)", run+1, nonEmpty, b.until.SQL()))
-			run++
+			group(b.from.SQL(), nonEmpty)
+			group(b.until.SQL(), nonEmpty)
 		}
-		run++
 		i += b.n - 1
 	}
-	if len(values) == 0 {
+	if len(runs) == 0 {
 		return "", fmt.Errorf("the shape has no bins")
 	}
-	keys := make([]string, 0, len(s.Keys)+2)
-	groupBy := make([]string, 0, cap(keys))
-	for i, k := range s.Keys {
-		keys = append(keys, "("+k.Expr.SQL()+")::text")
-		groupBy = append(groupBy, strconv.Itoa(i+1))
-	}
-	keys = append(keys, "b.run", "b.bin", "count(*)")
-	groupBy = append(groupBy, strconv.Itoa(len(s.Keys)+1), strconv.Itoa(len(s.Keys)+2))
-	from := "(SELECT r.*"
-	if len(derived) > 0 {
-		from += ", " + strings.Join(derived, ", ")
-	}
-	// OFFSET 0 computes each record's bins once, not once per use.
-	from += "\n  FROM " + recs + " AS r\n  OFFSET 0) AS r"
-	return fmt.Sprintf("SELECT %s\nFROM %s\n  CROSS JOIN LATERAL (VALUES %s) AS b(run, bin)\nWHERE b.bin IS NOT NULL\nGROUP BY %s",
-		strings.Join(keys, ", "), from, strings.Join(values, ", "), strings.Join(groupBy, ", ")), nil
+	return strings.Join(runs, "\nUNION ALL\n"), nil
+}
+
+// castSQL reads a column as its type, and no more: the floor's reading.
+func castSQL(c Column, src string) string {
+	return src + "::" + map[Type]string{TypeText: "text", TypeEnum: "text", TypeBool: "boolean", TypeTime: "timestamptz", TypeNumber: "float8"}[c.Type]
 }

@@ -99,9 +99,14 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 }
 
 // recordsSQL is the record query with its columns normalised as the CSV
-// reader normalises a cell; a missing optional column reads as NULL, a
-// missing required one is an error.
+// reader normalises a cell.
 func (s *Shape) recordsSQL(query string, present func(column string) bool) (string, error) {
+	return s.columnsSQL(query, present, normalizeSQL)
+}
+
+// columnsSQL is the record query with each column read by read; a missing
+// optional column reads as NULL, a missing required one is an error.
+func (s *Shape) columnsSQL(query string, present func(column string) bool, read func(c Column, src string) string) (string, error) {
 	var missing []string
 	norm := make([]string, len(s.Columns))
 	for i, c := range s.Columns {
@@ -111,7 +116,7 @@ func (s *Shape) recordsSQL(query string, present func(column string) bool) (stri
 		} else if c.Required {
 			missing = append(missing, c.Name)
 		}
-		norm[i] = normalizeSQL(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
+		norm[i] = read(c, src) + " AS " + pq.QuoteIdentifier(c.Name)
 	}
 	if len(missing) > 0 {
 		return "", fmt.Errorf("record query does not return required column(s) %s", strings.Join(missing, ", "))

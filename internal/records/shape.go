@@ -323,6 +323,10 @@ type Result struct {
 	// CanWrite is whether the database role read through can write, nil
 	// for a source without one.
 	CanWrite *bool
+	// Unknown says, for each enum column in the order of the columns, what
+	// may be named of the values of the records rejected as
+	// unknown_<column>; a column without such records has no entry.
+	Unknown []Unknown
 }
 
 // Read is the number of records read, accepted or not.

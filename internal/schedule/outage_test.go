@@ -33,20 +33,7 @@ const outageTimeout = 3 * time.Second
 // serving the last good values with the failure and their age visible, and
 // recovers by itself on the next tick once the database is back.
 func TestSourceOutage(t *testing.T) {
-	server, err := pgtest.Start()
-	if err != nil {
-		t.Fatalf("starting PostgreSQL: %v", err)
-	}
-	t.Cleanup(server.Close)
-	dsn, err := server.NewDatabase("outage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	server, dsn, admin := startDatabase(t, "outage")
 	if _, err := admin.Exec(outageSetup); err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +193,25 @@ families:
 		t.Error("the failures were not logged")
 	}
 	goleak.VerifyNone(t)
+}
+
+// startDatabase starts a PostgreSQL server for the test and creates a
+// database in it; the server and the connection pool end with the test.
+func startDatabase(t *testing.T, name string) (*pgtest.Server, string, *sql.DB) {
+	t.Helper()
+	server, err := pgtest.Start()
+	if err != nil {
+		t.Fatalf("starting PostgreSQL: %v", err)
+	}
+	t.Cleanup(server.Close)
+	dsn, err := server.NewDatabase(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return server, dsn, db
 }

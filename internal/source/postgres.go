@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,7 +99,7 @@ func (p *Postgres) Aggregate(ctx context.Context, req Request) (records.Result, 
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(inRecordQuery(err, query, req.Query)))
 	}
 	defer rows.Close()
-	res, err := scanGroups(rows, len(req.Shape.Keys), len(req.Shape.Measures))
+	res, err := req.Shape.ReadResult(rows)
 	if err != nil {
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
@@ -212,40 +211,4 @@ func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time)
 	}
 	defer rows.Close()
 	return rows.Columns()
-}
-
-func scanGroups(rows *sql.Rows, nKeys, nMeasures int) (records.Result, error) {
-	var groups []records.Group
-	reject := sql.NullString{}
-	keys := make([]sql.NullString, nKeys)
-	values := make([]sql.NullFloat64, nMeasures)
-	var count float64
-	dest := []any{&reject}
-	for i := range keys {
-		dest = append(dest, &keys[i])
-	}
-	dest = append(dest, &count)
-	for i := range values {
-		dest = append(dest, &values[i])
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return records.Result{}, err
-		}
-		g := records.Group{Reject: reject.String, Count: count, Keys: make([]string, nKeys), Values: make([]float64, nMeasures)}
-		for i, k := range keys {
-			g.Keys[i] = k.String
-		}
-		for i, v := range values {
-			g.Values[i] = math.NaN()
-			if v.Valid {
-				g.Values[i] = v.Float64
-			}
-		}
-		groups = append(groups, g)
-	}
-	if err := rows.Err(); err != nil {
-		return records.Result{}, err
-	}
-	return records.NewResult(groups), nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +230,9 @@ func sameMetrics(t *testing.T, f collectors.Family, s *collectors.Settings, shap
 	}
 	if fmt.Sprint(fromCSV.Rejected()) != fmt.Sprint(fromDB.Rejected()) {
 		t.Errorf("rejected: CSV %v, PostgreSQL %v", fromCSV.Rejected(), fromDB.Rejected())
+	}
+	if !reflect.DeepEqual(fromCSV.Unknown, fromDB.Unknown) {
+		t.Errorf("unknown values: CSV %+v, PostgreSQL %+v", fromCSV.Unknown, fromDB.Unknown)
 	}
 }
 

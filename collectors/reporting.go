@@ -157,7 +157,7 @@ func (reporting) NewOptions() any {
 		Window:            model.Duration(90 * 24 * time.Hour),
 		AcknowledgeWithin: model.Duration(48 * time.Hour),
 		FeedbackWithin:    model.Duration(30 * 24 * time.Hour),
-		SuppressBelow:     5,
+		SuppressBelow:     records.SmallCount,
 		Headcount:         map[string]int{},
 	}
 }

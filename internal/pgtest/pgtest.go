@@ -126,7 +126,7 @@ func (s *Server) Prepare(name, setup string) (string, *sql.DB, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := db.Exec(setup); err != nil {
+	if _, err := db.Exec(setup); setup != "" && err != nil {
 		db.Close()
 		return "", nil, fmt.Errorf("setting up database %s: %w", name, err)
 	}

@@ -33,6 +33,9 @@ type Aggregator struct {
 	copies [][]idHash
 	adding bool
 	idBuf  []byte
+	// unknown tallies the values of the records rejected as
+	// unknown_<column>, by reason.
+	unknown map[string]*unknownTally
 }
 
 // NewAggregator starts an aggregation at the evaluation time in env.
@@ -47,6 +50,10 @@ func (s *Shape) NewAggregator(env Env) *Aggregator {
 		copies:     make([][]idHash, len(s.Identities)),
 	}
 	a.hash = a.hashIdentity
+	a.unknown = map[string]*unknownTally{}
+	for reason, col := range s.unknownColumns() {
+		a.unknown[reason] = &unknownTally{column: col, values: map[string]float64{}, seed: a.seeds[0]}
+	}
 	return a
 }
 
@@ -138,6 +145,9 @@ func (a *Aggregator) Add(rec Record) (rejected string) {
 	}
 	if reason := a.reject(rec); reason != "" {
 		a.AddRejected(reason)
+		if t, ok := a.unknown[reason]; ok {
+			t.add(rec[t.column].S)
+		}
 		return reason
 	}
 	if len(a.shape.Derived) > 0 {
@@ -216,6 +226,11 @@ func (a *Aggregator) Result() Result {
 	}
 	res := NewResult(out)
 	res.Now = a.env.Now
+	for _, c := range a.shape.Columns {
+		if t := a.unknown[UnknownReason(c.Name)]; t != nil && t.records > 0 {
+			res.Unknown = append(res.Unknown, newUnknown(c.Name, t.records, t.distinct(), t.values))
+		}
+	}
 	return res
 }
 

@@ -191,20 +191,23 @@ func (s *Shape) measureSQL(accepted string) []string {
 	return out
 }
 
-// MeasureColumns is how many measure columns the rows of AggregateSQL
-// have, after the reason, the keys and the count.
-func (s *Shape) MeasureColumns() int {
-	n := 0
+// measureNulls is a NULL of each measure column's type, in order.
+func (s *Shape) measureNulls() []string {
+	var out []string
 	for i := 0; i < len(s.Measures); i++ {
 		if b := s.Measures[i].bins; b != nil {
-			n += b.columns()
+			out = append(out, slices.Repeat([]string{"NULL::text"}, b.columns())...)
 			i += b.n - 1
 			continue
 		}
-		n++
+		out = append(out, "NULL::float8")
 	}
-	return n
+	return out
 }
+
+// MeasureColumns is how many measure columns the rows of AggregateSQL
+// have, after the reason, the keys and the count.
+func (s *Shape) MeasureColumns() int { return len(s.measureNulls()) }
 
 // MeasureValues reads a group's measures from its row's measure columns,
 // as PostgreSQL's text gives them (nil for NULL). A rejected group's

@@ -337,6 +337,10 @@ type Result struct {
 	// released, or closed the connection to end; a failed collection's
 	// result holds it too.
 	LocksReleased int
+	// Unknown says, for each enum column in the order of the columns, what
+	// may be named of the values of the records rejected as
+	// unknown_<column>; a column without such records has no entry.
+	Unknown []Unknown
 }
 
 // Read is the number of records read, accepted or not.

@@ -1,7 +1,9 @@
 package records
 
 import (
+	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,16 +29,17 @@ func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }
 
 // AggregateSQL wraps a user's record query so that PostgreSQL validates and
 // groups the records, returning one row per group: the rejection reason, the
-// keys, the record count and the measures. present reports which contract
-// columns the record query returns; a missing optional column reads as NULL,
-// a missing required one is an error. The query's only parameter, $1, is the
-// evaluation time.
+// keys, the record count and the measures, then the columns and rows of the
+// unknown values (withUnknown); ReadResult reads them. present reports which
+// contract columns the record query returns; a missing optional column reads
+// as NULL, a missing required one is an error. The query's only parameter,
+// $1, is the evaluation time.
 //
 // The layers, innermost first: the record query; its columns normalised as
 // the CSV reader normalises a cell; for each identity, the number of records
 // that share it (a window count, the cheapest way measured; see
 // docs/benchmarks.md); the rejection reason; the derived values, if any;
-// the groups. OFFSET 0 keeps
+// the groups; the unknown values among them. OFFSET 0 keeps
 // PostgreSQL from inlining the reason into every expression that reads it:
 // it is computed once per record, and the few groups are then hashed.
 func (s *Shape) AggregateSQL(query string, present func(column string) bool) (string, error) {
@@ -62,16 +65,18 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 
 	accepted := "r." + RejectColumn + " IS NULL"
 	selects := []string{"r." + RejectColumn}
-	for _, k := range s.Keys {
-		selects = append(selects, fmt.Sprintf("CASE WHEN %s THEN (%s)::text END", accepted, k.Expr.SQL()))
+	unknown := s.unknownValueSQL()
+	for i, k := range s.Keys {
+		// The first key of a record rejected as unknown_<column> is its
+		// value, read by withUnknown: no further column to group by.
+		carry := ""
+		if i == 0 {
+			carry = unknown
+		}
+		selects = append(selects, fmt.Sprintf("CASE WHEN %s THEN (%s)::text%s END", accepted, k.Expr.SQL(), carry))
 	}
 	selects = append(selects, "count(*)::float8")
 	selects = append(selects, s.measureSQL(accepted)...)
-	groupBy := make([]string, len(s.Keys)+1)
-	for i := range groupBy {
-		groupBy[i] = strconv.Itoa(i + 1)
-	}
-
 	if len(s.Identities) > 0 {
 		// A NULL in an identity makes a partition of its own; the reason
 		// ignores it, as a record with a NULL identity is no copy.
@@ -95,7 +100,92 @@ func (s *Shape) AggregateSQL(query string, present func(column string) bool) (st
 		}
 		from = fmt.Sprintf("(SELECT r.*, %s\n  FROM %s\n  OFFSET 0) AS r", strings.Join(derived, ", "), from)
 	}
-	return fmt.Sprintf("SELECT %s\nFROM %s\nGROUP BY %s", strings.Join(selects, ", "), from, strings.Join(groupBy, ", ")), nil
+	return s.withUnknown(selects, from), nil
+}
+
+// Columns that AggregateSQL adds after the measures: an unknown value that
+// may be named, and the number of distinct unknown values of the reason.
+const (
+	valueColumn    = "sems_value"
+	distinctColumn = "sems_distinct"
+)
+
+// unknownValueSQL is the WHEN branches of a CASE that give a record
+// rejected as unknown_<column> its value, "" for a shape without enum
+// columns.
+func (s *Shape) unknownValueSQL() string {
+	var b strings.Builder
+	for _, c := range s.Columns {
+		if c.Type == TypeEnum {
+			fmt.Fprintf(&b, " WHEN r.%s = %s THEN %s", RejectColumn, pq.QuoteLiteral(UnknownReason(c.Name)), s.Col(c.Name).SQL())
+		}
+	}
+	return b.String()
+}
+
+// withUnknown groups the records and adds the columns valueColumn and
+// distinctColumn, NULL in every group but the records rejected as
+// unknown_<column> of an enum column: those are grouped by reason and
+// value (AggregateSQL carries the value in the first key), and come out
+// as one row per reason of all its records with the number of their
+// distinct values, and one row per value that may be named (Unknown),
+// with its records and that number. However many distinct values a column
+// holds, that is at most 1 + MaxNamedValues rows, and no value the rules
+// refuse leaves the database.
+//
+// An accepted record costs nothing more: its first key is its first
+// WHEN. The groups pass once through a common table expression, and
+// only the unknown ones through the second.
+func (s *Shape) withUnknown(selects []string, from string) string {
+	groupBy := make([]string, len(s.Keys)+1)
+	for i := range groupBy {
+		groupBy[i] = strconv.Itoa(i + 1)
+	}
+	var reasons []string
+	for _, c := range s.Columns {
+		if c.Type == TypeEnum {
+			reasons = append(reasons, pq.QuoteLiteral(UnknownReason(c.Name)))
+		}
+	}
+	if len(reasons) == 0 {
+		return fmt.Sprintf("SELECT %s, NULL::text AS %s, NULL::bigint AS %s\nFROM %s\nGROUP BY %s",
+			strings.Join(selects, ", "), valueColumn, distinctColumn, from, strings.Join(groupBy, ", "))
+	}
+	names := []string{RejectColumn}
+	nulls := []string{RejectColumn}
+	for i := range s.Keys {
+		names = append(names, "sems_key_"+strconv.Itoa(i))
+		nulls = append(nulls, "NULL::text")
+	}
+	names = append(names, "sems_count")
+	measures := s.measureNulls()
+	for i := range measures {
+		names = append(names, "sems_measure_"+strconv.Itoa(i))
+	}
+	carrier := "sems_key_0"
+	if len(s.Keys) == 0 {
+		// No key to carry the value: a column of its own.
+		selects = append(selects, "CASE"+s.unknownValueSQL()+" END")
+		groupBy = append(groupBy, strconv.Itoa(len(selects)))
+		carrier = valueColumn
+		names = append(names, carrier)
+	}
+	isUnknown := RejectColumn + " IN (" + strings.Join(reasons, ", ") + ")"
+
+	var q strings.Builder
+	fmt.Fprintf(&q, "WITH sems_groups (%s) AS (\nSELECT %s\nFROM %s\nGROUP BY %s),\n",
+		strings.Join(names, ", "), strings.Join(selects, ", "), from, strings.Join(groupBy, ", "))
+	fmt.Fprintf(&q, "sems_unknown AS (SELECT %s, sems_count, %s AS %s, count(*) OVER (PARTITION BY %s) AS %s FROM sems_groups WHERE %s)\n",
+		RejectColumn, carrier, valueColumn, RejectColumn, distinctColumn, isUnknown)
+	fmt.Fprintf(&q, "SELECT %s, NULL::text AS %s, NULL::bigint AS %s FROM sems_groups WHERE %s IS NULL OR NOT %s\n",
+		strings.Join(names[:len(s.Keys)+len(measures)+2], ", "), valueColumn, distinctColumn, RejectColumn, isUnknown)
+	fmt.Fprintf(&q, "UNION ALL SELECT %s FROM sems_unknown GROUP BY %s\n",
+		strings.Join(slices.Concat(nulls, []string{"sum(sems_count)"}, measures, []string{"NULL", fmt.Sprintf("least(max(%s), %d)", distinctColumn, MaxCountedDistinct+1)}), ", "),
+		RejectColumn)
+	fmt.Fprintf(&q, "UNION ALL SELECT %s FROM sems_unknown\n  WHERE %s <= %d AND sems_count >= %d AND %s COLLATE \"C\" ~ %s",
+		strings.Join(slices.Concat(nulls, []string{"sems_count"}, measures, []string{valueColumn, distinctColumn}), ", "),
+		distinctColumn, MaxNamedValues, SmallCount, valueColumn, pq.QuoteLiteral(codePattern))
+	return q.String()
 }
 
 // recordsSQL is the record query with its columns normalised as the CSV
@@ -205,4 +295,72 @@ func onlyComments(s string) bool {
 		}
 	}
 	return true
+}
+
+// ReadResult reads the rows of the query AggregateSQL builds.
+func (s *Shape) ReadResult(rows *sql.Rows) (Result, error) {
+	var groups []Group
+	var reject, value sql.NullString
+	var distinct sql.NullInt64
+	keys := make([]sql.NullString, len(s.Keys))
+	// Measures are read as PostgreSQL's text: a run of bins comes packed
+	// in a numeric (MeasureValues).
+	values := make([]sql.RawBytes, s.MeasureColumns())
+	cols := make([][]byte, len(values))
+	var count float64
+	dest := []any{&reject}
+	for i := range keys {
+		dest = append(dest, &keys[i])
+	}
+	dest = append(dest, &count)
+	for i := range values {
+		dest = append(dest, &values[i])
+	}
+	dest = append(dest, &value, &distinct)
+	type unknown struct {
+		distinct   int
+		candidates map[string]float64
+	}
+	byReason := map[string]*unknown{}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return Result{}, err
+		}
+		if distinct.Valid {
+			u := byReason[reject.String]
+			if u == nil {
+				u = &unknown{candidates: map[string]float64{}}
+				byReason[reject.String] = u
+			}
+			u.distinct = int(distinct.Int64)
+			if value.Valid {
+				u.candidates[value.String] = count
+				continue // its records are in the reason's row
+			}
+		}
+		g := Group{Reject: reject.String, Count: count, Keys: make([]string, len(keys))}
+		for i, k := range keys {
+			g.Keys[i] = k.String
+		}
+		for i, v := range values {
+			cols[i] = v // nil for NULL
+		}
+		var err error
+		if g.Values, err = s.MeasureValues(cols, g.Reject != ""); err != nil {
+			return Result{}, err
+		}
+		groups = append(groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	res := NewResult(groups)
+	rejected := res.Rejected()
+	for _, c := range s.Columns {
+		reason := UnknownReason(c.Name)
+		if u := byReason[reason]; u != nil {
+			res.Unknown = append(res.Unknown, newUnknown(c.Name, rejected[reason], u.distinct, u.candidates))
+		}
+	}
+	return res, nil
 }

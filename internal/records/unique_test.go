@@ -3,10 +3,8 @@ package records
 import (
 	"database/sql"
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -277,9 +275,31 @@ func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows 
 			t.Fatal(err)
 		}
 	}
+	return readTable(t, db, s, table)
+}
+
+// readTable runs the shape's aggregate query over a table.
+func readTable(t *testing.T, db *sql.DB, s *Shape, table string) Result {
+	t.Helper()
+	var res Result
+	queryTable(t, db, s, table, "", func(rows *sql.Rows) (err error) {
+		res, err = s.ReadResult(rows)
+		return err
+	})
+	return res
+}
+
+// queryTable runs the shape's aggregate query over a table, within wrap
+// (a statement with %s for the query) if it is not empty, and reads its
+// rows with read.
+func queryTable(t *testing.T, db *sql.DB, s *Shape, table, wrap string, read func(*sql.Rows) error) {
+	t.Helper()
 	q, err := s.AggregateSQL("SELECT * FROM "+table, func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != "" {
+		q = fmt.Sprintf(wrap, q)
 	}
 	tx, err := db.Begin()
 	if err != nil {
@@ -293,56 +313,12 @@ func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows 
 	if strings.Contains(q, "$1") { // the evaluation time, if the shape reads it
 		args = append(args, uniqueNow)
 	}
-	res, err := tx.Query(q, args...)
+	rows, err := tx.Query(q, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
-	defer res.Close()
-	// Each row is the reason, the keys, the count and the measures, as text.
-	var groups []Group
-	width := 2 + len(s.Keys) + s.MeasureColumns()
-	for res.Next() {
-		row := make([]sql.NullString, width)
-		ptrs := make([]any, width)
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := res.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		g := Group{Reject: row[0].String}
-		for _, k := range row[1 : 1+len(s.Keys)] {
-			g.Keys = append(g.Keys, k.String)
-		}
-		g.Count = number(t, row[1+len(s.Keys)])
-		var cols [][]byte
-		for _, v := range row[2+len(s.Keys):] {
-			var c []byte
-			if v.Valid {
-				c = []byte(v.String)
-			}
-			cols = append(cols, c)
-		}
-		if g.Values, err = s.MeasureValues(cols, g.Reject != ""); err != nil {
-			t.Fatal(err)
-		}
-		groups = append(groups, g)
-	}
-	if err := res.Err(); err != nil {
+	defer rows.Close()
+	if err := read(rows); err != nil {
 		t.Fatal(err)
 	}
-	return NewResult(groups)
-}
-
-// number reads a float8 PostgreSQL sent as text; NULL is NaN.
-func number(t *testing.T, v sql.NullString) float64 {
-	t.Helper()
-	if !v.Valid {
-		return math.NaN()
-	}
-	f, err := strconv.ParseFloat(v.String, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }

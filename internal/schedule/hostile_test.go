@@ -5,11 +5,14 @@ package schedule_test
 // queries that write or hold locks past the read-only transaction.
 
 import (
+	"encoding/csv"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,8 +212,10 @@ families:
 			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
 		}
 	}
-	// A warning names the configured site, never the rejected cells.
-	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "site=south unknown_site=3") || strings.Contains(l, "south-terminal") {
+	// A warning names the configured site without records; south-terminal,
+	// in 3 records (fewer than 5), is not named.
+	want := `level=WARN msg="records rejected for values outside the configured vocabulary" family=equipment source_name=exports column=site values="1 value not named: in fewer than 5 records, or not a plain code" records=3 sites_without_records=south`
+	if l := logs.String(); !strings.Contains(l, want+"\n") || strings.Contains(l, "south-terminal") {
 		t.Errorf("the log does not warn of site south alone:\n%s", l)
 	}
 }
@@ -356,5 +361,119 @@ families:
 	}
 	if !strings.Contains(log, "level=WARN msg=\"the record query left advisory locks held") || !strings.Contains(log, " locks=1") || strings.Contains(log, "INC-") || strings.Contains(log, "Smith") {
 		t.Errorf("the log does not warn of the one lock released, alone:\n%s", log)
+	}
+}
+
+// unknownValueRows is an equipment export whose site, equipment_type and
+// status columns hold values outside their vocabularies, as the source
+// system can: site north renamed NTH (30 records), a site old in 4 records
+// and a name in 6; 50 staff numbers in the equipment_type column, one
+// record each; 8 codes in the status column, 10 records each. Five south
+// records are accepted.
+func unknownValueRows(since string) [][]string {
+	rows := [][]string{{"asset_ref", "site", "equipment_type", "critical", "status", "status_since"}}
+	add := func(n int, site, typ, status func(i int) string) {
+		for i := range n {
+			rows = append(rows, []string{fmt.Sprintf("A%d", len(rows)), site(i), typ(i), "true", status(i), since})
+		}
+	}
+	is := func(s string) func(int) string { return func(int) string { return s } }
+	add(5, is("south"), is("cctv"), is("serviceable"))
+	add(30, is("NTH"), is("cctv"), is("serviceable"))
+	add(4, is("old"), is("cctv"), is("serviceable"))
+	add(6, is("Smith, John"), is("xray"), is("serviceable"))
+	add(50, is("south"), func(i int) string { return fmt.Sprintf("S%05d", 17+i) }, is("serviceable"))
+	add(80, is("south"), is("cctv"), func(i int) string { return fmt.Sprintf("code%d", i%8) })
+	return rows
+}
+
+// unknownValueWarnings are the warnings of one collection of
+// unknownValueRows, from "column=" on. Values are named as compared,
+// trimmed and lower-cased: NTH is nth. Site: nth is a code in 30 records
+// (30 >= 5), old is in 4 (< 5) and "smith, john" holds a comma and a
+// space; 30 + 4 + 6 = 40 records, and north has none. equipment_type: 50
+// distinct values > 5. status: 8 distinct values > 5, 8 x 10 = 80 records.
+var unknownValueWarnings = []string{
+	`column=site values="nth (30), 2 values not named: in fewer than 5 records, or not a plain code" records=40 sites_without_records=north`,
+	`column=equipment_type values="50 distinct values, not named: a column mapped wrongly?" records=50`,
+	`column=status values="8 distinct values, not named: a column mapped wrongly?" records=80`,
+}
+
+// TestHostileUnknownValuesNamed collects unknownValueRows from CSV and from
+// PostgreSQL: each column's rejected values give one warning, which names
+// the renamed site's code and nothing else. The rejected values used to go
+// unnamed, leaving the operator to guess what the source system changed.
+func TestHostileUnknownValuesNamed(t *testing.T) {
+	since := time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
+	rows := unknownValueRows(since)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "csv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	w := csv.NewWriter(&text)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "csv", "equipment.csv")
+	if err := os.WriteFile(path, []byte(text.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	_, dsn, db := startDatabase(t, "unknown_values", "")
+	if _, err := db.Exec("CREATE TABLE asset_register (asset_ref text, site text, equipment_type text, critical boolean, status text, status_since timestamptz)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		if _, err := db.Exec("INSERT INTO asset_register VALUES ($1, $2, $3, $4, $5, $6)", r[0], r[1], r[2], r[3], r[4], r[5]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SEMS_UNKNOWN_DSN", dsn)
+
+	for name, source := range map[string]string{
+		"csv":        "{type: csv, directory: csv}\nfamilies:\n  equipment:\n    file: equipment.csv",
+		"postgresql": "{type: postgres, dsn_env: SEMS_UNKNOWN_DSN}\nfamilies:\n  equipment:\n    query: SELECT * FROM asset_register",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, snap, logs := newScheduler(t, parse(t, dir, `sites: [north, south]
+sources:
+  exports: `+source+`
+    source: exports
+    schedule: "@every 1h"
+`))
+			s.Start()
+			waitFor(t, 30*time.Second, "the collection", func() bool {
+				return gather(t, snap)[health("sems_collection_success", "equipment", "exports")] == 1
+			})
+			s.Stop()
+			var got []string
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, `level=WARN msg="records rejected for values outside the configured vocabulary"`) {
+					got = append(got, line[strings.Index(line, "column="):])
+				}
+			}
+			if !slices.Equal(got, unknownValueWarnings) {
+				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(unknownValueWarnings, "\n"))
+			}
+			// No other rejected cell, in any case: nth is named as compared.
+			for _, r := range rows[1:] {
+				for _, cell := range []string{r[1], r[2], r[4]} {
+					if slices.Contains([]string{"NTH", "south", "cctv", "xray", "serviceable"}, cell) {
+						continue
+					}
+					if regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(cell) + `\b`).MatchString(logs.String()) {
+						t.Errorf("the log holds %q, a rejected cell", cell)
+					}
+				}
+			}
+			if strings.Contains(logs.String(), "NTH") {
+				t.Error("the log holds NTH as the cell had it")
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -168,15 +169,8 @@ func (j *job) collect(parent context.Context) {
 		return
 	}
 	j.logger.Info("collection succeeded", successAttrs(res, took)...)
-	// Only configured site codes are named: a rejected cell's value may be
-	// anything the source system holds, a name among them.
-	if unknown := rejected[records.UnknownReason("site")]; unknown > 0 {
-		for _, site := range j.fam.Settings.Sites {
-			if sites[site] == 0 {
-				j.logger.Warn("a configured site has no accepted record while records are rejected for an unknown site: renamed in the source system?",
-					"site", site, "unknown_site", int64(unknown))
-			}
-		}
+	for _, u := range res.Unknown {
+		j.logger.Warn("records rejected for values outside the configured vocabulary", unknownAttrs(u, sites)...)
 	}
 }
 
@@ -235,6 +229,47 @@ func successAttrs(res records.Result, took time.Duration) []any {
 		attrs = append(attrs, slog.Group("rejected", byReason...))
 	}
 	return attrs
+}
+
+// unknownAttrs are the log attributes of a column's records rejected as
+// unknown_<column>. Only values that are plainly codes are named
+// (records.Unknown): a rejected cell may hold anything the source system
+// does, a name or a staff number among them. For the site column, the
+// configured sites without an accepted record are named too: most likely
+// the ones renamed.
+func unknownAttrs(u records.Unknown, sites map[string]float64) []any {
+	var values []string
+	for _, v := range u.Named {
+		values = append(values, fmt.Sprintf("%s (%d)", v.Value, int64(v.Records)))
+	}
+	switch rest := u.Distinct - len(u.Named); {
+	case u.Distinct > records.MaxCountedDistinct:
+		values = append(values, fmt.Sprintf("over %d distinct values, not named: a column mapped wrongly?", records.MaxCountedDistinct))
+	case u.Distinct > records.MaxNamedValues:
+		values = append(values, fmt.Sprintf("%d distinct values, not named: a column mapped wrongly?", u.Distinct))
+	case rest > 0:
+		values = append(values, fmt.Sprintf("%d %s not named: in fewer than %d records, or not a plain code", rest, plural(rest, "value", "values"), records.SmallCount))
+	}
+	attrs := []any{"column", u.Column, "values", strings.Join(values, ", "), "records", int64(u.Records)}
+	if u.Column == "site" {
+		var without []string
+		for _, site := range slices.Sorted(maps.Keys(sites)) {
+			if sites[site] == 0 {
+				without = append(without, site)
+			}
+		}
+		if len(without) > 0 {
+			attrs = append(attrs, "sites_without_records", strings.Join(without, ","))
+		}
+	}
+	return attrs
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // siteRecords counts the accepted records of each configured site.

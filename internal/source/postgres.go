@@ -134,7 +134,7 @@ func read(ctx context.Context, conn *sqlx.Conn, req Request) (records.Result, er
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(inRecordQuery(err, query, req.Query)))
 	}
 	defer rows.Close()
-	res, err := scanGroups(rows, req.Shape)
+	res, err := req.Shape.ReadResult(rows)
 	if err != nil {
 		return records.Result{}, fmt.Errorf("aggregating records: %w", redact(err))
 	}
@@ -256,45 +256,4 @@ func queryColumns(ctx context.Context, tx *sqlx.Tx, query string, now time.Time)
 	}
 	defer rows.Close()
 	return rows.Columns()
-}
-
-func scanGroups(rows *sql.Rows, shape *records.Shape) (records.Result, error) {
-	var groups []records.Group
-	nKeys := len(shape.Keys)
-	reject := sql.NullString{}
-	keys := make([]sql.NullString, nKeys)
-	// Measures are read as PostgreSQL's text: a run of bins comes packed in
-	// a numeric (records.Shape.MeasureValues).
-	measures := make([]sql.RawBytes, shape.MeasureColumns())
-	var count float64
-	dest := []any{&reject}
-	for i := range keys {
-		dest = append(dest, &keys[i])
-	}
-	dest = append(dest, &count)
-	for i := range measures {
-		dest = append(dest, &measures[i])
-	}
-	cols := make([][]byte, len(measures))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return records.Result{}, err
-		}
-		g := records.Group{Reject: reject.String, Count: count, Keys: make([]string, nKeys)}
-		for i, k := range keys {
-			g.Keys[i] = k.String
-		}
-		for i, m := range measures {
-			cols[i] = m // nil for NULL
-		}
-		var err error
-		if g.Values, err = shape.MeasureValues(cols, g.Reject != ""); err != nil {
-			return records.Result{}, err
-		}
-		groups = append(groups, g)
-	}
-	if err := rows.Err(); err != nil {
-		return records.Result{}, err
-	}
-	return records.NewResult(groups), nil
 }

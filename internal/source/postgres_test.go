@@ -145,6 +145,13 @@ func TestPostgresMatchesCSV(t *testing.T) {
 	if got := groupStrings(fromDB); !reflect.DeepEqual(got, want) {
 		t.Errorf("groups:\n got %v\nwant %v", got, want)
 	}
+	// One value each, in a record each: counted, too rare to be named.
+	wantUnknown := []records.Unknown{{Column: "site", Records: 1, Distinct: 1}, {Column: "status", Records: 1, Distinct: 1}}
+	for name, res := range map[string]records.Result{"postgres": fromDB, "csv": fromCSV} {
+		if !reflect.DeepEqual(res.Unknown, wantUnknown) {
+			t.Errorf("%s unknown values: %+v, want %+v", name, res.Unknown, wantUnknown)
+		}
+	}
 }
 
 func groupStrings(r records.Result) []string {

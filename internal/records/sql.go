@@ -17,12 +17,14 @@ const RejectColumn = "sems_reject"
 
 // HashMemMultiplier is the hash_mem_multiplier the aggregate query is run
 // with. The groups are few, as every key is a bounded vocabulary, but
-// PostgreSQL cannot know it and takes a tenth of the records for groups: at
-// its default of 2 it then often sorts every record to group them, several
-// times slower than hashing the few groups the records really make
-// (docs/benchmarks.md). A hash table is as large as the groups, so the
-// aggregation uses no more memory for being allowed more.
-const HashMemMultiplier = "16"
+// PostgreSQL cannot know it and takes a tenth of the records for groups:
+// with its default of 2 it then sorts every record to group them, several
+// times slower than hashing the few groups there are, from about half a
+// million records on (docs/benchmarks.md). At 64 (256 MB at the default
+// work_mem) it hashes up to the benchmark's 10x dataset, 6.4 million
+// records in one query; a hash table takes the memory of the groups there
+// are, not of the multiplier.
+const HashMemMultiplier = "64"
 
 // copiesColumn names the count of records sharing identity i.
 func copiesColumn(i int) string { return "sems_copies_" + strconv.Itoa(i) }

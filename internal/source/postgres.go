@@ -110,7 +110,8 @@ func read(ctx context.Context, conn *sqlx.Conn, req Request) (records.Result, er
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	// Timestamps without a time zone are read as UTC, as the CSV reader
-	// does. The settings go in one round trip, the timeout as a parameter:
+	// does; the groups are hashed (records.HashMemMultiplier). The
+	// settings go in one round trip, the timeout as a parameter:
 	// pg_stat_statements keeps a "SET" with each new constant as a
 	// statement of its own, and would fill with one per collection.
 	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('hash_mem_multiplier', $2, true)",

@@ -35,7 +35,7 @@ func (s *Shape) CountByBin(name func(bin int) string, n int, bin, cond Expr) {
 
 // CountInBins adds n Count measures, named name(0) to name(n-1): measure k
 // counts the accepted records with from <= k < until, from and until being
-// whole numbers from 0 to n that are never NULL. A state that holds over a span of
+// whole numbers from 0 to n, never NULL. A state that holds over a span of
 // bins, an action open at several month ends, is counted so.
 func (s *Shape) CountInBins(name func(bin int) string, n int, from, until Expr) {
 	s.addBins(name, &bins{n: n, from: s.Derive(name(0)+"_from", from), until: s.Derive(name(0)+"_until", until)})
@@ -43,7 +43,7 @@ func (s *Shape) CountInBins(name func(bin int) string, n int, from, until Expr) 
 
 func (s *Shape) addBins(name func(int) string, b *bins) {
 	for k := range b.n {
-		s.Measures = append(s.Measures, Measure{Name: name(k), Agg: Count, bins: b, bin: k})
+		s.Measures = append(s.Measures, Measure{Name: name(k), Agg: Count, bins: b})
 	}
 }
 

@@ -79,11 +79,10 @@ type Measure struct {
 	Name string
 	Agg  Agg
 	Expr Expr
-	// bins is the run of bins the measure is bin bin of (CountByBin,
+	// bins is the run of bins the measure is one of (CountByBin,
 	// CountInBins), which counts it instead of Expr; nil for a measure of
-	// its own.
+	// its own. A run's measures are consecutive, its first first.
 	bins *bins
-	bin  int
 }
 
 // Shape says how a family turns its records into groups: which columns a

@@ -241,11 +241,10 @@ func sameMetrics(t *testing.T, f collectors.Family, s *collectors.Settings, shap
 // becoming NULL.
 func copyCSV(t *testing.T, db *sql.DB, table string, cols []records.Column, path string, timeType func(column string) string) {
 	t.Helper()
-	types := map[records.Type]string{records.TypeText: "text", records.TypeEnum: "text", records.TypeBool: "boolean", records.TypeNumber: "float8"}
 	var defs, names []string
 	for _, c := range cols {
-		typ, ok := types[c.Type]
-		if !ok {
+		typ := c.Type.SQLType()
+		if c.Type == records.TypeTime {
 			typ = timeType(c.Name)
 		}
 		defs = append(defs, pq.QuoteIdentifier(c.Name)+" "+typ)

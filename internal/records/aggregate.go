@@ -171,7 +171,7 @@ func (a *Aggregator) Add(rec Record) (rejected string) {
 		m := a.shape.Measures[i]
 		if m.bins != nil {
 			m.bins.count(rec, a.env, g.Values[i:i+m.bins.n])
-			i += m.bins.n - 1
+			i += m.bins.n - 1 // a run as one, as Shape.measureRuns walks it
 			continue
 		}
 		v := m.Expr.Eval(rec, a.env)

@@ -2,6 +2,7 @@ package records
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -169,24 +170,39 @@ func unpack(text []byte, n int) ([]float64, error) {
 	return out, nil
 }
 
+// measureRuns yields, with its index, each measure of its own and the
+// first measure of each run of bins, which stands for the run. The
+// aggregator's Add, run for every record, walks them the same way by hand:
+// through the iterator it measured about a tenth slower.
+func (s *Shape) measureRuns() iter.Seq2[int, Measure] {
+	return func(yield func(int, Measure) bool) {
+		for i := 0; i < len(s.Measures); i++ {
+			m := s.Measures[i]
+			if !yield(i, m) {
+				return
+			}
+			if m.bins != nil {
+				i += m.bins.n - 1
+			}
+		}
+	}
+}
+
 // measureSQL is the select list of the shape's measures, a run of bins
 // taking the columns its selectSQL gives.
 func (s *Shape) measureSQL(accepted string) []string {
 	var out []string
-	for i := 0; i < len(s.Measures); i++ {
-		m := s.Measures[i]
-		if m.bins != nil {
+	for _, m := range s.measureRuns() {
+		switch {
+		case m.bins != nil:
 			out = append(out, m.bins.selectSQL(accepted)...)
-			i += m.bins.n - 1
-			continue
-		}
-		if m.Agg == Count {
+		case m.Agg == Count:
 			// A rejected group has no value, as for the other measures.
 			out = append(out, fmt.Sprintf("(CASE WHEN %s THEN count(*) FILTER (WHERE %s AND %s) END)::float8", accepted, accepted, m.Expr.SQL()))
-			continue
+		default:
+			fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
+			out = append(out, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
 		}
-		fn := map[Agg]string{Sum: "sum", Max: "max"}[m.Agg]
-		out = append(out, fmt.Sprintf("%s(%s) FILTER (WHERE %s)::float8", fn, m.Expr.SQL(), accepted))
 	}
 	return out
 }
@@ -194,10 +210,9 @@ func (s *Shape) measureSQL(accepted string) []string {
 // measureNulls is a NULL of each measure column's type, in order.
 func (s *Shape) measureNulls() []string {
 	var out []string
-	for i := 0; i < len(s.Measures); i++ {
-		if b := s.Measures[i].bins; b != nil {
-			out = append(out, slices.Repeat([]string{"NULL::text"}, b.columns())...)
-			i += b.n - 1
+	for _, m := range s.measureRuns() {
+		if m.bins != nil {
+			out = append(out, slices.Repeat([]string{"NULL::text"}, m.bins.columns())...)
 			continue
 		}
 		out = append(out, "NULL::float8")
@@ -213,28 +228,23 @@ func (s *Shape) MeasureColumns() int { return len(s.measureNulls()) }
 // as PostgreSQL's text gives them (nil for NULL). A rejected group's
 // measures are NaN.
 func (s *Shape) MeasureValues(cols [][]byte, rejected bool) ([]float64, error) {
-	values := make([]float64, len(s.Measures))
+	values := nanSlice(len(s.Measures))
 	if rejected {
-		for i := range values {
-			values[i] = math.NaN()
-		}
 		return values, nil
 	}
 	c := 0
-	for i := 0; i < len(s.Measures); i++ {
-		if b := s.Measures[i].bins; b != nil {
+	for i, m := range s.measureRuns() {
+		if b := m.bins; b != nil {
 			if err := b.decode(cols[c:c+b.columns()], values[i:i+b.n]); err != nil {
-				return nil, fmt.Errorf("measure %s: %w", s.Measures[i].Name, err)
+				return nil, fmt.Errorf("measure %s: %w", m.Name, err)
 			}
 			c += b.columns()
-			i += b.n - 1
 			continue
 		}
-		values[i] = math.NaN()
 		if cols[c] != nil {
 			f, err := strconv.ParseFloat(string(cols[c]), 64)
 			if err != nil {
-				return nil, fmt.Errorf("measure %s: %w", s.Measures[i].Name, err)
+				return nil, fmt.Errorf("measure %s: %w", m.Name, err)
 			}
 			values[i] = f
 		}
@@ -280,8 +290,8 @@ func (s *Shape) BinsFloorSQL(query string, present func(column string) bool) (st
 		runs = append(runs, fmt.Sprintf("SELECT %s%d, %s, count(*)\nFROM %s\nWHERE %s\nGROUP BY %s",
 			strings.Join(keys, ""), len(runs), bin, from, cond, strings.Join(groupBy, ", ")))
 	}
-	for i := 0; i < len(s.Measures); i++ {
-		b := s.Measures[i].bins
+	for _, m := range s.measureRuns() {
+		b := m.bins
 		if b == nil {
 			continue
 		}
@@ -296,7 +306,6 @@ func (s *Shape) BinsFloorSQL(query string, present func(column string) bool) (st
 			group(b.from.SQL(), nonEmpty)
 			group(b.until.SQL(), nonEmpty)
 		}
-		i += b.n - 1
 	}
 	if len(runs) == 0 {
 		return "", fmt.Errorf("the shape has no bins")
@@ -306,5 +315,5 @@ func (s *Shape) BinsFloorSQL(query string, present func(column string) bool) (st
 
 // castSQL reads a column as its type, and no more: the floor's reading.
 func castSQL(c Column, src string) string {
-	return src + "::" + map[Type]string{TypeText: "text", TypeEnum: "text", TypeBool: "boolean", TypeTime: "timestamptz", TypeNumber: "float8"}[c.Type]
+	return src + "::" + c.Type.SQLType()
 }

@@ -27,6 +27,11 @@ func (t Type) String() string {
 	return [...]string{"text", "enum", "boolean", "time", "number"}[t]
 }
 
+// SQLType is the PostgreSQL type a column of type t holds once read.
+func (t Type) SQLType() string {
+	return [...]string{"text", "text", "boolean", "timestamptz", "float8"}[t]
+}
+
 // Column is one column of a family's record contract.
 type Column struct {
 	Name     string

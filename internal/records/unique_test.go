@@ -260,11 +260,10 @@ func TestDuplicatesAgreeWithPostgres(t *testing.T) {
 // columns and runs the shape's aggregate query over it.
 func aggregateInPostgres(t *testing.T, db *sql.DB, s *Shape, table string, rows []cells) Result {
 	t.Helper()
-	types := map[Type]string{TypeText: "text", TypeEnum: "text", TypeBool: "boolean", TypeTime: "timestamptz", TypeNumber: "float8"}
 	defs := make([]string, len(s.Columns))
 	marks := make([]string, len(s.Columns))
 	for i, c := range s.Columns {
-		defs[i] = pq.QuoteIdentifier(c.Name) + " " + types[c.Type]
+		defs[i] = pq.QuoteIdentifier(c.Name) + " " + c.Type.SQLType()
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	if _, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {

@@ -241,7 +241,8 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	open := records.IsNull(resolved)
 	age := records.SecondsSince(reported)
 	// NULL while open, so open incidents drop out of every measure below.
-	duration := records.SecondsBetween(reported, resolved)
+	// Derived, as a score of measures read it.
+	duration := sh.Derive("resolution_time", records.SecondsBetween(reported, resolved))
 	inWindow := records.Le(records.SecondsSince(resolved), records.Number(seconds(opts.Window)))
 
 	sh.CountIf("open", open)
@@ -259,7 +260,7 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	countByMonth(sh, s.Calendar, "reported", s.Calendar.monthOf(sh, "reported_month", reported), nil)
 	resolvedMonth := s.Calendar.monthOf(sh, "resolved_month", resolved)
 	countByMonth(sh, s.Calendar, "resolved", resolvedMonth, nil)
-	countByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth, sh.Derive("within_target", records.Le(duration, target)))
+	countByMonth(sh, s.Calendar, "resolved_within_target", resolvedMonth, records.Le(duration, target))
 	return sh
 }
 

@@ -123,3 +123,32 @@ func TestUnpack(t *testing.T) {
 		}
 	}
 }
+
+// TestDeriveOnce derives an expression once however many runs read it:
+// two spans that begin at the same column share one derived value, and
+// each still counts its own records.
+func TestDeriveOnce(t *testing.T) {
+	db := testDB(t, "derive_once")
+	s := NewShape([]Column{
+		{Name: "k", Type: TypeEnum, Required: true, Allowed: []string{"x"}},
+		{Name: "f", Type: TypeNumber}, {Name: "u", Type: TypeNumber}, {Name: "v", Type: TypeNumber},
+	})
+	s.GroupBy("k", s.Col("k"))
+	s.CountInBins(func(k int) string { return "a_" + string(rune('0'+k)) }, 2, s.Col("f"), s.Col("u"))
+	s.CountInBins(func(k int) string { return "b_" + string(rune('0'+k)) }, 2, s.Col("f"), s.Col("v"))
+	// a_from, a_until, b_until: b's beginning is a's.
+	if len(s.Derived) != 3 {
+		t.Errorf("%d derived values, want 3: %v", len(s.Derived), s.Derived)
+	}
+	rows := []cells{
+		{"x", "0", "1", "2"}, // a: bin 0; b: bins 0 and 1
+		{"x", "1", "2", "1"}, // a: bin 1; b: empty
+	}
+	want := []string{`"" ["x"] 2 [1 1 1 1]`}
+	if got := describe(aggregateInGo(s, rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Go:\n got %q\nwant %q", got, want)
+	}
+	if got := describe(aggregateInPostgres(t, db, s, "derive_once", rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("PostgreSQL:\n got %q\nwant %q", got, want)
+	}
+}

@@ -184,8 +184,16 @@ func (s *Shape) IdentityColumns() []bool {
 // Derive computes e once per accepted record, and returns the expression
 // that reads it: for a value that many measures read, such as a record's
 // month, so that it is computed once rather than once per measure. It is
-// NULL for a rejected record, so that no check may read it.
+// NULL for a rejected record, so that no check may read it. An expression
+// already derived, under any name, is read from where it was first derived,
+// not computed again.
 func (s *Shape) Derive(name string, e Expr) Expr {
+	sql := e.SQL()
+	for i, d := range s.Derived {
+		if d.Expr.SQL() == sql {
+			return col{name: derivedColumn(d.Name), index: len(s.Columns) + i}
+		}
+	}
 	s.Derived = append(s.Derived, Key{name, e})
 	return col{name: derivedColumn(name), index: len(s.Columns) + len(s.Derived) - 1}
 }

@@ -194,10 +194,10 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
 	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
 	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
-	// Open at an end from its raising up to its closing; overdue from the
-	// first end after its due time, if it is still open then.
+	// Open at the ends after its raising, up to its closing; overdue at
+	// those after its due time too.
 	cal := s.Calendar
-	raisedEnds, closedEnds := cal.endsAtOrAfter(raised), cal.endsAtOrAfter(closed)
+	raisedEnds, closedEnds := cal.endsAfter(raised), cal.endsAfter(closed)
 	stateAtEnds(sh, cal, "open", raisedEnds, closedEnds)
 	stateAtEnds(sh, cal, "overdue", records.Least(raisedEnds, cal.endsAfter(due)), closedEnds)
 	return sh

@@ -286,9 +286,9 @@ func sumMonths(p period, month func(ago int) float64) float64 {
 // stateAtEnds adds a measure per months-ago whose end a period can end at:
 // the records in a state at that end (records.MonthEnd). The ends are
 // numbered back from now, 0; a record is in the state at the ends from left
-// to entered-1, entered and left counting the ends at or after the times it
-// entered and left the state (endsAtOrAfter): it is in it at an end that is
-// at or after its entry and before its leaving.
+// to entered-1, entered and left counting the ends after the times it
+// entered and left the state (endsAfter, or endsAtOrAfter for a leaving
+// that takes effect at its instant, as an expiry does).
 func stateAtEnds(sh *records.Shape, cal Calendar, name string, entered, left records.Expr) {
 	sh.CountInBins(func(ago int) string { return stateMeasure(name, ago) }, cal.months(), left, entered)
 }
@@ -296,14 +296,18 @@ func stateAtEnds(sh *records.Shape, cal Calendar, name string, entered, left rec
 func stateMeasure(name string, ago int) string { return name + "_at_end_" + strconv.Itoa(ago) }
 
 // endsAtOrAfter counts the month ends of the period indicators at or after
-// t, 0 when t is NULL: a record that enters a state at t is in it at those
-// ends, and one that leaves it at t (a NULL t: never) is no longer.
+// t, 0 when t is NULL (never): a state that ends at t, as a validity ends at
+// its expiry, no longer holds at those ends.
 func (c Calendar) endsAtOrAfter(t records.Expr) records.Expr {
 	return records.EndsAtOrAfter(c.Calendar, t, c.months())
 }
 
-// endsAfter counts the month ends strictly after t, for a state entered
-// once t has passed.
+// endsAfter counts the month ends strictly after t, 0 when t is NULL. An
+// event's time is when a state begins or ends, and a date is the first
+// instant of its day: a month's end is the first instant of the next, so an
+// action raised on 1 December was not yet open when November ended, and
+// one closed on 1 December still was. A deadline (due, the last instant of
+// its day) is passed at the ends after it.
 func (c Calendar) endsAfter(t records.Expr) records.Expr {
 	return records.EndsAfter(c.Calendar, t, c.months())
 }

@@ -128,21 +128,24 @@ A2,north,corrective,audit,high,2026-09-01T09:00:00Z,2026-09-30,2026-09-30T23:30:
 A3,north,corrective,audit,high,2026-08-01T09:00:00Z,2026-08-10,2026-08-10T13:00:00Z,
 A4,south,corrective,audit,high,2026-05-01T09:00:00Z,2026-05-20T12:00:00Z,2026-06-02T10:00:00Z,
 A5,south,corrective,audit,high,2026-04-01T09:00:00Z,2026-04-30,,
+A6,north,corrective,audit,high,2026-08-31T23:00:00Z,2026-10-31,2026-09-30T23:00:00Z,
 `}.run(t, server)
 		// A1 was closed at 23:30 BST on 30 September, its due day (due to
 		// 23:59:59.999999 BST): on time, in September and FY2026-Q2.
 		// A2 was closed at 00:30 BST on 1 October: late, in October and
 		// FY2026-Q3. A3 was closed at 14:00 BST on its due day: on time,
 		// in August. A4 was closed on 2 June, 13 days late: FY2026-Q1.
-		// A5 is open.
+		// A5 is open. A6 was raised and closed at the first instants of 1
+		// September and 1 October (BST), what dates 1 September and 1
+		// October read as: the ends of August and September.
 		promtest.Expect(t, got, map[string]float64{
 			kpiPeriod("numerator", "capa_on_time", "north", "2026-09", true):   1,
 			kpiPeriod("denominator", "capa_on_time", "north", "2026-09", true): 1,
 			kpiPeriod("ratio", "capa_on_time", "north", "2026-08", true):       1,
-			// October so far: A2, late: 0/1.
-			kpiPeriod("numerator", "capa_on_time", "north", "2026-10", false):   0,
-			kpiPeriod("denominator", "capa_on_time", "north", "2026-10", false): 1,
-			kpiPeriod("ratio", "capa_on_time", "north", "2026-10", false):       0,
+			// October so far: A2, late, and A6, due on 31 October: 1/2.
+			kpiPeriod("numerator", "capa_on_time", "north", "2026-10", false):   1,
+			kpiPeriod("denominator", "capa_on_time", "north", "2026-10", false): 2,
+			kpiPeriod("ratio", "capa_on_time", "north", "2026-10", false):       0.5,
 			// FY2026-Q2: A1 and A3, both on time: 2/2.
 			kpiPeriod("ratio", "capa_on_time", "north", "FY2026-Q2", true):       1,
 			kpiPeriod("denominator", "capa_on_time", "south", "FY2026-Q2", true): 0,
@@ -155,18 +158,20 @@ A5,south,corrective,audit,high,2026-04-01T09:00:00Z,2026-04-30,,
 			kpiPeriod("denominator", "capa_on_time", "", "FY2025-Q4", true): 0,
 			// The last complete quarter minus the one before: 1 - 0.
 			promtest.Sample("sems_kpi_organisation_quarter_change", "kpi", "capa_on_time"): 1,
-			// Raised: A1, A2 in September, A3 in August; A4 in May, A5 in
-			// April.
-			familyPeriod("sems_capa_period_raised", "FY2026-Q2", true, "site", "north"): 3,
+			// Raised: A1, A2, A6 in September, A3 in August; A4 in May, A5
+			// in April.
+			familyPeriod("sems_capa_period_raised", "FY2026-Q2", true, "site", "north"): 4,
 			familyPeriod("sems_capa_period_raised", "2026-08", true, "site", "north"):   1,
 			familyPeriod("sems_capa_period_raised", "FY2026-Q1", true, "site", "south"): 2,
 			familyPeriod("sems_capa_period_raised", "FY2026-Q1", true, "site", "north"): 0,
 			// FY2026-Q2 ended at 00:00 BST on 1 October (23:00 UTC on 30
 			// September): A1 was closed, A2 was still open, and overdue
-			// since its due day ended an instant before.
-			familyPeriod("sems_capa_period_open", "FY2026-Q2", true, "site", "north"):    1,
+			// since its due day ended an instant before. A6, closed on 1
+			// October, was still open, not overdue.
+			familyPeriod("sems_capa_period_open", "FY2026-Q2", true, "site", "north"):    2,
 			familyPeriod("sems_capa_period_overdue", "FY2026-Q2", true, "site", "north"): 1,
-			// At the end of August, A3 was closed and A1, A2 not raised.
+			// At the end of August, A3 was closed and A1, A2, A6 not raised:
+			// A6, raised on 1 September, not until then.
 			familyPeriod("sems_capa_period_open", "2026-08", true, "site", "north"): 0,
 			// A5 has been open and overdue since April ended; A4 was open
 			// at the end of May, due on 20 May: overdue.

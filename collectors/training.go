@@ -115,8 +115,9 @@ func (f training) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("state", records.If(records.IsNull(completed), records.Text(trainingNeverCompleted),
 		records.If(records.Le(expires, records.Now()), records.Text(trainingExpired), records.Text(trainingCurrent))))
 	// Reconstructed: current at a period's end if the latest completion was
-	// made by then and had not expired by then.
-	stateAtEnds(sh, s.Calendar, trainingCurrent, s.Calendar.endsAtOrAfter(completed), s.Calendar.endsAtOrAfter(expires))
+	// made before it and had not expired by then (an expiry exactly at the
+	// end is expired, as it is now).
+	stateAtEnds(sh, s.Calendar, trainingCurrent, s.Calendar.endsAfter(completed), s.Calendar.endsAtOrAfter(expires))
 	sh.CountIf("expiring_soon", records.And(
 		records.Not(records.IsNull(completed)),
 		records.Gt(expires, records.Now()),

@@ -194,12 +194,14 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
 	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
 	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
-	// Open at the ends after its raising, up to its closing; overdue at
-	// those after its due time too.
+	// Open and overdue at each month's end follow from the months actions
+	// were raised and closed in (capaPeriods), and, for overdue, from the
+	// end after which an action not closed on time became overdue: past
+	// both its raising and its due time.
+	sh.CountIf("open", open)
 	cal := s.Calendar
-	raisedEnds, closedEnds := cal.endsAfter(raised), cal.endsAfter(closed)
-	stateAtEnds(sh, cal, "open", raisedEnds, closedEnds)
-	stateAtEnds(sh, cal, "overdue", records.Least(raisedEnds, cal.endsAfter(due)), closedEnds)
+	countByEnd(sh, cal, "overdue_from", records.Least(cal.endsAfter(raised), cal.endsAfter(due)),
+		records.Or(open, records.Gt(closed, due)))
 	return sh
 }
 
@@ -259,14 +261,35 @@ func capaPeriods(out *metricsOut, sh *records.Shape, res records.Result, s *Sett
 	out.eachPeriod(capaPeriodRaisedDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
 		return sumMonths(p, func(ago int) float64 { return bySite.Value(monthMeasure("raised", ago), site) })
 	})
-	for _, st := range []struct {
-		desc  *prometheus.Desc
-		state string
-	}{{capaPeriodOpenDesc, "open"}, {capaPeriodOverdueDesc, "overdue"}} {
-		out.eachPeriod(st.desc, s, sh, res, none, func(site string, _ []string, p period) float64 {
-			return bySite.Value(stateMeasure(st.state, p.end), site)
-		})
+	// At the end of a period, e months back (0: now), an action was open
+	// if it is open now, unless it was raised after that end; or if it was
+	// closed after it. An end is the first instant of the month after, so
+	// what happened after it happened in the e months since (records.MonthEnd),
+	// and an action raised or closed at the end itself, as a date on the
+	// 1st is, counts as after it.
+	first := func(measure func(int) string, site string, bins int) float64 {
+		var n float64
+		for k := range bins {
+			n += bySite.Value(measure(k), site)
+		}
+		return n
 	}
+	after := func(name, site string, end int) float64 {
+		return first(func(ago int) string { return monthMeasure(name, ago) }, site, end)
+	}
+	out.eachPeriod(capaPeriodOpenDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
+		return bySite.Value("open", site) - after("raised", site, p.end) + after("closed", site, p.end)
+	})
+	// Overdue, likewise: an action open now is overdue then unless it
+	// became overdue after that end; one closed late after it was overdue
+	// then if it had become overdue by then. Those that had not, closed
+	// late or still open, are counted by the end they became overdue after:
+	// those after the end, and the end itself, as after it.
+	out.eachPeriod(capaPeriodOverdueDesc, s, sh, res, none, func(site string, _ []string, p period) float64 {
+		closedLate := after("closed", site, p.end) - after("closed_on_time", site, p.end)
+		notYet := first(func(k int) string { return stateMeasure("overdue_from", k) }, site, p.end+1)
+		return bySite.Value("open", site) + closedLate - notYet
+	})
 }
 
 func (capa) Describe(ch chan<- *prometheus.Desc) {

@@ -295,6 +295,13 @@ func stateAtEnds(sh *records.Shape, cal Calendar, name string, entered, left rec
 
 func stateMeasure(name string, ago int) string { return name + "_at_end_" + strconv.Itoa(ago) }
 
+// countByEnd adds a measure per month end of the period indicators: the
+// records that ends (an endsAfter value) of them are after, and for which
+// cond holds. The measure of end k counts those with ends k.
+func countByEnd(sh *records.Shape, cal Calendar, name string, ends, cond records.Expr) {
+	sh.CountByBin(func(k int) string { return stateMeasure(name, k) }, cal.months(), ends, cond)
+}
+
 // endsAtOrAfter counts the month ends of the period indicators at or after
 // t, 0 when t is NULL (never): a state that ends at t, as a validity ends at
 // its expiry, no longer holds at those ends.

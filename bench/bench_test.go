@@ -65,14 +65,21 @@ func TestPipeline(t *testing.T) {
 	}
 
 	// The families that count records by month: their period indicators
-	// are measured, with, without and their floor once each. A time may be
-	// 0 at 0.01x (the clock counts 10 ms), never less.
-	var periodFamilies []string
+	// are measured, with, without and their floor once each, and the
+	// hand-written floors of period-floors run too. A time may be 0 at
+	// 0.01x (the clock counts 10 ms), never less.
+	var periodFamilies, handFloors []string
 	for _, p := range s.Periods {
 		periodFamilies = append(periodFamilies, p.Family)
 		if len(p.With) != 1 || len(p.Without) != 1 || len(p.Floor) != 1 || p.WithMedian < 0 || p.WithoutMedian < 0 || p.FloorMedian < 0 {
 			t.Errorf("periods of %s: %+v", p.Family, p)
 		}
+		if len(p.HandFloor) == 1 && p.HandFloorMedian >= 0 {
+			handFloors = append(handFloors, p.Family)
+		}
+	}
+	if want := []string{"capa", "covert_tests", "incidents", "training"}; !slices.Equal(handFloors, want) {
+		t.Errorf("hand-written floors measured for %v, want %v", handFloors, want)
 	}
 	if want := []string{"capa", "covert_tests", "incidents", "providers", "reporting", "training"}; !slices.Equal(periodFamilies, want) {
 		t.Errorf("period indicators measured for %v, want %v", periodFamilies, want)

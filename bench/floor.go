@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,11 +37,30 @@ func AggregateSQL(ctx context.Context, path string, db *sql.DB) (map[string]stri
 	return out, err
 }
 
-// PeriodQueries are the three queries that tell what a family's period
+// PeriodQueries are the queries that tell what a family's period
 // indicators cost: its aggregate query with them and without them, and
-// their floor (records.Shape.BinsFloorSQL).
+// their floor (records.Shape.BinsFloorSQL). HandFloor, for the families of
+// examples/postgres.yml that have one in period-floors, is a stricter
+// floor, written by hand at the grain the metrics are served rather than
+// the family's: what a query made for the period indicators alone costs.
 type PeriodQueries struct {
-	With, Without, Floor string
+	With, Without, Floor, HandFloor string
+}
+
+//go:embed period-floors/*.sql
+var handFloors embed.FS
+
+// handFloorSQL is the hand-written floor of family over its record query,
+// "" if it has none.
+func handFloorSQL(family, query string) (string, error) {
+	body, err := handFloors.ReadFile("period-floors/" + family + ".sql")
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "WITH src AS NOT MATERIALIZED (" + records.TrimQuery(query) + "\n)\n" + string(body), nil
 }
 
 // PeriodSQL returns the PeriodQueries of each PostgreSQL family of the
@@ -58,7 +80,10 @@ func PeriodSQL(ctx context.Context, path string, db *sql.DB) (map[string]PeriodQ
 		if q.Without, err = without.AggregateSQL(query, present); err != nil {
 			return err
 		}
-		q.Floor, err = sh.BinsFloorSQL(query, present)
+		if q.Floor, err = sh.BinsFloorSQL(query, present); err != nil {
+			return err
+		}
+		q.HandFloor, err = handFloorSQL(family, query)
 		out[family] = q
 		return err
 	})

@@ -14,7 +14,8 @@ import (
 
 // PeriodResult is what one family's period indicators cost in PostgreSQL:
 // its aggregate query with them against the same without them, the
-// difference against their floor (records.Shape.BinsFloorSQL). Times are
+// difference against their floor (records.Shape.BinsFloorSQL) and, where
+// there is one, their hand-written floor (PeriodQueries). Times are
 // the backend's CPU time (user and system, from /proc), which other load
 // on the machine disturbs far less than wall time, with parallel workers
 // off so that the backend does all of a query's work.
@@ -23,12 +24,17 @@ type PeriodResult struct {
 	With    []float64 `json:"with_cpu_seconds"`
 	Without []float64 `json:"without_cpu_seconds"`
 	Floor   []float64 `json:"floor_cpu_seconds"`
-	// Medians; Cost is With less Without, Ratio Cost over Floor.
-	WithMedian    float64 `json:"with_median_cpu_seconds"`
-	WithoutMedian float64 `json:"without_median_cpu_seconds"`
-	FloorMedian   float64 `json:"floor_median_cpu_seconds"`
-	Cost          float64 `json:"cost_cpu_seconds"`
-	Ratio         float64 `json:"ratio"`
+	// HandFloor is empty without a hand-written floor.
+	HandFloor []float64 `json:"hand_floor_cpu_seconds,omitempty"`
+	// Medians; Cost is With less Without, Ratio Cost over Floor, HandRatio
+	// over HandFloor (0 when there is none).
+	WithMedian      float64 `json:"with_median_cpu_seconds"`
+	WithoutMedian   float64 `json:"without_median_cpu_seconds"`
+	FloorMedian     float64 `json:"floor_median_cpu_seconds"`
+	HandFloorMedian float64 `json:"hand_floor_median_cpu_seconds"`
+	Cost            float64 `json:"cost_cpu_seconds"`
+	Ratio           float64 `json:"ratio"`
+	HandRatio       float64 `json:"hand_ratio"`
 }
 
 // clockTicks is the unit of /proc/<pid>/stat's times, USER_HZ, 100 on
@@ -36,8 +42,8 @@ type PeriodResult struct {
 const clockTicks = 100
 
 // periods measures the period indicators of every family of the
-// configuration at path that has them. Each round runs the three queries
-// of each family back to back in one session; the first round warms it.
+// configuration at path that has them. Each round runs the queries of each
+// family back to back in one session; the first round warms it.
 func (r *runner) periods(ctx context.Context, path string, now time.Time) ([]PeriodResult, error) {
 	queries, err := PeriodSQL(ctx, path, r.db)
 	if err != nil {
@@ -65,9 +71,13 @@ func (r *runner) periods(ctx context.Context, path string, now time.Time) ([]Per
 		q := queries[family]
 		pr := PeriodResult{Family: family}
 		start := time.Now()
+		queries := []string{q.With, q.Without, q.Floor}
+		if q.HandFloor != "" {
+			queries = append(queries, q.HandFloor)
+		}
 		for round := 0; round <= r.Runs; round++ {
-			times := make([]float64, 3)
-			for i, query := range []string{q.With, q.Without, q.Floor} {
+			times := make([]float64, len(queries))
+			for i, query := range queries {
 				if times[i], err = backendCPU(ctx, conn, pid, WithNow(query, now)); err != nil {
 					return nil, fmt.Errorf("%s: %w", family, err)
 				}
@@ -76,6 +86,9 @@ func (r *runner) periods(ctx context.Context, path string, now time.Time) ([]Per
 				continue
 			}
 			pr.With, pr.Without, pr.Floor = append(pr.With, times[0]), append(pr.Without, times[1]), append(pr.Floor, times[2])
+			if q.HandFloor != "" {
+				pr.HandFloor = append(pr.HandFloor, times[3])
+			}
 			if time.Since(start) > r.Budget {
 				break
 			}
@@ -85,8 +98,13 @@ func (r *runner) periods(ctx context.Context, path string, now time.Time) ([]Per
 		if pr.FloorMedian > 0 { // below the clock's 10 ms on a tiny dataset
 			pr.Ratio = pr.Cost / pr.FloorMedian
 		}
-		r.logf("periods %-12s with %.3f s, without %.3f s, cost %.3f s, floor %.3f s, ratio %.2f (CPU, %d runs)",
-			family, pr.WithMedian, pr.WithoutMedian, pr.Cost, pr.FloorMedian, pr.Ratio, len(pr.With))
+		if len(pr.HandFloor) > 0 {
+			if pr.HandFloorMedian = quantile(pr.HandFloor, 0.5); pr.HandFloorMedian > 0 {
+				pr.HandRatio = pr.Cost / pr.HandFloorMedian
+			}
+		}
+		r.logf("periods %-12s with %.3f s, without %.3f s, cost %.3f s, floor %.3f s, ratio %.2f, hand-written floor %.3f s, ratio %.2f (CPU, %d runs)",
+			family, pr.WithMedian, pr.WithoutMedian, pr.Cost, pr.FloorMedian, pr.Ratio, pr.HandFloorMedian, pr.HandRatio, len(pr.With))
 		out = append(out, pr)
 	}
 	return out, nil

@@ -42,10 +42,14 @@ func (r *Report) Markdown() string {
 
 	if r.Scales[0].Periods != nil {
 		p("\n### Period indicators: their cost against their floor (PostgreSQL backend CPU time)\n\n")
-		p("| scale | family | runs | aggregate query with | without | period cost | floor | cost / floor |\n|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		p("| scale | family | runs | aggregate query with | without | period cost | floor | cost / floor | hand-written floor | cost / hand-written floor |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, s := range r.Scales {
 			for _, f := range s.Periods {
-				p("| %gx | %s | %d | %s | %s | %s | %s | %.2f |\n", s.Scale, f.Family, len(f.With), seconds(f.WithMedian), seconds(f.WithoutMedian), seconds(f.Cost), seconds(f.FloorMedian), f.Ratio)
+				hand, handRatio := "", ""
+				if len(f.HandFloor) > 0 {
+					hand, handRatio = seconds(f.HandFloorMedian), fmt.Sprintf("%.2f", f.HandRatio)
+				}
+				p("| %gx | %s | %d | %s | %s | %s | %s | %.2f | %s | %s |\n", s.Scale, f.Family, len(f.With), seconds(f.WithMedian), seconds(f.WithoutMedian), seconds(f.Cost), seconds(f.FloorMedian), f.Ratio, hand, handRatio)
 			}
 		}
 		p("\n| scale | samples with a period label | of them sems_kpi_*period_* | their bound (KPIs x sites x periods, per metric) |\n|---:|---:|---:|---:|\n")

@@ -29,7 +29,7 @@ func main() {
 		path    = flag.String("config", "examples/postgres.yml", "exporter configuration")
 		family  = flag.String("family", "", "print only this family's query")
 		now     = flag.String("now", "", "evaluation time, RFC 3339 (default: now)")
-		periods = flag.String("periods", "", "print, for the families with period indicators, their aggregate query without them (without) or the floor of the period indicators (floor), as the benchmark measures them")
+		periods = flag.String("periods", "", "print, for the families with period indicators, their aggregate query without them (without), the floor of the period indicators (floor) or their hand-written floor (hand-floor), as the benchmark measures them")
 	)
 	flag.Parse()
 	at := time.Now()
@@ -89,8 +89,12 @@ func periodQueries(path string, db *sql.DB, which string) (map[string]string, er
 			out[name] = q.Without
 		case "floor":
 			out[name] = q.Floor
+		case "hand-floor":
+			if q.HandFloor != "" {
+				out[name] = q.HandFloor
+			}
 		default:
-			return nil, fmt.Errorf("-periods %q: want without or floor", which)
+			return nil, fmt.Errorf("-periods %q: want without, floor or hand-floor", which)
 		}
 	}
 	return out, nil

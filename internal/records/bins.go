@@ -25,13 +25,30 @@ type bins struct {
 	// from and until place a record in every bin from from to until-1
 	// (CountInBins); both are derived, read once per record.
 	from, until Expr
+	// part is a later run that counts, under its condition, some of this
+	// run's records in the same bins; whole is, for that run, this one.
+	// The two share one packed sum (CountByBin).
+	part, whole *bins
 }
 
 // CountByBin adds n Count measures, named name(0) to name(n-1): measure k
 // counts the accepted records whose bin, a whole number, is k and for
-// which cond holds (every one, when cond is nil).
+// which cond holds (every one, when cond is nil). Counted under a
+// condition in the same bins as an earlier run without one (resolved, and
+// resolved within target, by month), it shares that run's packed sum:
+// a record adds to bin 2k+1 of it if cond holds, else to bin 2k, a sum
+// per record instead of two.
 func (s *Shape) CountByBin(name func(bin int) string, n int, bin, cond Expr) {
-	s.addBins(name, &bins{n: n, bin: bin, cond: cond})
+	b := &bins{n: n, bin: bin, cond: cond}
+	if cond != nil {
+		for _, m := range s.measureRuns() {
+			if w := m.bins; w != nil && w.bin != nil && w.cond == nil && w.part == nil && w.n == n && w.bin.SQL() == bin.SQL() {
+				w.part, b.whole = b, w
+				break
+			}
+		}
+	}
+	s.addBins(name, b)
 }
 
 // CountInBins adds n Count measures, named name(0) to name(n-1): measure k
@@ -95,41 +112,68 @@ func powersSQL(n int) string {
 
 // sumSQL is the packed count of the accepted records in bin at, for which
 // also holds (SQL, "" for none).
-func (b *bins) sumSQL(accepted, at, also string) string {
+func sumSQL(fields int, accepted, at, also string) string {
 	filter := accepted
 	if also != "" {
 		filter += " AND " + also
 	}
-	return fmt.Sprintf("(sum((%s)[(%s)::int + 1]) FILTER (WHERE %s))::text", powersSQL(b.n), at, filter)
+	return fmt.Sprintf("(sum((%s)[(%s)::int + 1]) FILTER (WHERE %s))::text", powersSQL(fields), at, filter)
 }
 
 // selectSQL is the run's columns in the aggregate: one packed count per
 // record's bin, or, for a span, the packed counts of the bins the spans
-// start and end in.
+// start and end in; none for a part, which its whole's count holds.
 func (b *bins) selectSQL(accepted string) []string {
-	if b.bin != nil {
+	switch {
+	case b.whole != nil:
+		return nil
+	case b.part != nil:
+		// A bin out of range is out of the 2n too.
+		at := fmt.Sprintf("2 * (%s) + CASE WHEN %s THEN 1 ELSE 0 END", b.bin.SQL(), b.part.cond.SQL())
+		return []string{sumSQL(2*b.n, accepted, at, "")}
+	case b.bin != nil:
 		also := ""
 		if b.cond != nil {
 			also = b.cond.SQL()
 		}
-		return []string{b.sumSQL(accepted, b.bin.SQL(), also)}
+		return []string{sumSQL(b.n, accepted, b.bin.SQL(), also)}
 	}
 	// A span ending past the last bin (until = n) ends in none.
 	nonEmpty := b.from.SQL() + " < " + b.until.SQL()
-	return []string{b.sumSQL(accepted, b.from.SQL(), nonEmpty), b.sumSQL(accepted, b.until.SQL(), nonEmpty)}
+	return []string{sumSQL(b.n, accepted, b.from.SQL(), nonEmpty), sumSQL(b.n, accepted, b.until.SQL(), nonEmpty)}
 }
 
 // columns is how many columns selectSQL gives.
 func (b *bins) columns() int {
-	if b.bin != nil {
+	switch {
+	case b.whole != nil:
+		return 0
+	case b.bin != nil:
 		return 1
 	}
 	return 2
 }
 
 // decode fills values, the run's n values of an accepted group, from its
-// columns as PostgreSQL's text gives them (nil for NULL: no record).
-func (b *bins) decode(cols [][]byte, values []float64) error {
+// columns as PostgreSQL's text gives them (nil for NULL: no record). A
+// whole leaves its part's values in parts, for the part's decode.
+func (b *bins) decode(cols [][]byte, values []float64, parts map[*bins][]float64) error {
+	switch {
+	case b.whole != nil:
+		copy(values, parts[b])
+		return nil
+	case b.part != nil:
+		fields, err := unpack(cols[0], 2*b.n)
+		if err != nil {
+			return err
+		}
+		part := make([]float64, b.n)
+		for k := range b.n {
+			values[k], part[k] = fields[2*k]+fields[2*k+1], fields[2*k+1]
+		}
+		parts[b.part] = part
+		return nil
+	}
 	counts, err := unpack(cols[0], b.n)
 	if err != nil {
 		return err
@@ -233,9 +277,10 @@ func (s *Shape) MeasureValues(cols [][]byte, rejected bool) ([]float64, error) {
 		return values, nil
 	}
 	c := 0
+	parts := map[*bins][]float64{}
 	for i, m := range s.measureRuns() {
 		if b := m.bins; b != nil {
-			if err := b.decode(cols[c:c+b.columns()], values[i:i+b.n]); err != nil {
+			if err := b.decode(cols[c:c+b.columns()], values[i:i+b.n], parts); err != nil {
 				return nil, fmt.Errorf("measure %s: %w", m.Name, err)
 			}
 			c += b.columns()

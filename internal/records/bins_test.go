@@ -152,3 +152,39 @@ func TestDeriveOnce(t *testing.T) {
 		t.Errorf("PostgreSQL:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestBinsShareASum counts a run under a condition in the same bins as an
+// earlier run without one: both come from one packed sum, with the same
+// counts in Go and in PostgreSQL.
+func TestBinsShareASum(t *testing.T) {
+	db := testDB(t, "bins_shared")
+	s := NewShape([]Column{
+		{Name: "k", Type: TypeEnum, Required: true, Allowed: []string{"x", "y"}},
+		{Name: "b", Type: TypeNumber}, {Name: "c", Type: TypeBool},
+	})
+	s.GroupBy("k", s.Col("k"))
+	s.CountByBin(func(k int) string { return "all_" + string(rune('0'+k)) }, 3, s.Col("b"), nil)
+	s.CountByBin(func(k int) string { return "some_" + string(rune('0'+k)) }, 3, s.Col("b"), s.Col("c"))
+	if n := s.MeasureColumns(); n != 1 {
+		t.Errorf("%d measure columns, want the 1 shared sum", n)
+	}
+	rows := []cells{
+		{"x", "0", "true"},  // all 0, some 0
+		{"x", "0", "false"}, // all 0
+		{"x", "2", nil},     // all 2: a NULL condition is not met
+		{"x", "3", "true"},  // beyond the 3 bins: none
+		{"x", "-1", "true"}, // before them: none
+		{"x", nil, "true"},  // no bin: none
+		{"y", "1", "true"},  // all 1, some 1
+	}
+	want := []string{
+		`"" ["x"] 6 [2 0 1 1 0 0]`,
+		`"" ["y"] 1 [0 1 0 0 1 0]`,
+	}
+	if got := describe(aggregateInGo(s, rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Go:\n got %q\nwant %q", got, want)
+	}
+	if got := describe(aggregateInPostgres(t, db, s, "bins_shared", rows)); !reflect.DeepEqual(got, want) {
+		t.Errorf("PostgreSQL:\n got %q\nwant %q", got, want)
+	}
+}

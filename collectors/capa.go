@@ -165,7 +165,9 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.GroupBy("origin", sh.Col("origin"))
 
 	open := records.IsNull(closed)
-	age := records.SecondsSince(raised)
+	// Derived, as the age bands and the overdue measures read it a dozen
+	// times.
+	age := sh.Derive("age", records.SecondsSince(raised))
 	for i, b := range capaAgeBands {
 		in := []records.Expr{open}
 		if i > 0 {
@@ -184,7 +186,7 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.MaxOf("overdue_oldest_age", records.When(overdue, age))
 	sh.MaxOf("overdue_longest", records.When(overdue, records.SecondsSince(due)))
 	// NULL closed_at makes the comparison NULL, which CountIf does not count.
-	inWindow := records.Le(records.SecondsSince(closed), records.Number(seconds(opts.Window)))
+	inWindow := sh.Derive("closed_in_window", records.Le(records.SecondsSince(closed), records.Number(seconds(opts.Window))))
 	sh.CountIf("closed_in_window", inWindow)
 	sh.CountIf("closed_on_time_in_window", records.And(inWindow, records.Le(closed, due)))
 	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))

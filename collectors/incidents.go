@@ -243,7 +243,7 @@ func (f incidents) Shape(s *Settings) *records.Shape {
 	// NULL while open, so open incidents drop out of every measure below.
 	// Derived, as a score of measures read it.
 	duration := sh.Derive("resolution_time", records.SecondsBetween(reported, resolved))
-	inWindow := records.Le(records.SecondsSince(resolved), records.Number(seconds(opts.Window)))
+	inWindow := sh.Derive("resolved_in_window", records.Le(records.SecondsSince(resolved), records.Number(seconds(opts.Window))))
 
 	sh.CountIf("open", open)
 	sh.CountIf("open_over_target", records.And(open, records.Gt(age, target)))

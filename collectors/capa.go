@@ -187,15 +187,17 @@ func (f capa) Shape(s *Settings) *records.Shape {
 	sh.MaxOf("overdue_longest", records.When(overdue, records.SecondsSince(due)))
 	// NULL closed_at makes the comparison NULL, which CountIf does not count.
 	inWindow := sh.Derive("closed_in_window", records.Le(records.SecondsSince(closed), records.Number(seconds(opts.Window))))
+	// Closed by the due time: the headline and the period indicators alike.
+	onTime := sh.Derive("closed_on_time", records.Le(closed, due))
 	sh.CountIf("closed_in_window", inWindow)
-	sh.CountIf("closed_on_time_in_window", records.And(inWindow, records.Le(closed, due)))
+	sh.CountIf("closed_on_time_in_window", records.And(inWindow, onTime))
 	sh.CountIf("awaiting_review", records.And(records.Not(open), records.IsNull(reviewed)))
 	// The period indicators: actions by month raised, by month closed (and
 	// those closed on time), and open and overdue at each month's end.
 	countByMonth(sh, s.Calendar, "raised", s.Calendar.monthOf(sh, "raised_month", raised), nil)
 	closedMonth := s.Calendar.monthOf(sh, "closed_month", closed)
 	countByMonth(sh, s.Calendar, "closed", closedMonth, nil)
-	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, sh.Derive("closed_on_time", records.Le(closed, due)))
+	countByMonth(sh, s.Calendar, "closed_on_time", closedMonth, onTime)
 	// Open and overdue at each month's end follow from the months actions
 	// were raised and closed in (capaPeriods), and, for overdue, from the
 	// end after which an action not closed on time became overdue: past
